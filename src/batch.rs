@@ -1,0 +1,507 @@
+//! The parallel engine, written once for compression and decompression.
+//!
+//! Items are split into contiguous chunks of roughly equal weight; each chunk runs on one
+//! worker of a cached rayon pool with one zstd context, writes its outputs back to back into
+//! its own region, and records one segment per item. Small batches run inline on the calling
+//! thread. Progress is reported and cancellation decided on the calling thread only.
+
+use std::mem::MaybeUninit;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+use crate::buffer::{Buffer, Segment};
+use crate::collection::Collection;
+use crate::error::{Error, ErrorKind, Result};
+use crate::zstd::{Cursor, Dst};
+
+/// Batches lighter than this run inline on the calling thread.
+const INLINE_WEIGHT: u64 = 256 << 10;
+/// Chunk weights stay between these, aiming at four chunks per worker.
+const MIN_CHUNK_WEIGHT: u64 = 64 << 10;
+const MAX_CHUNK_WEIGHT: u64 = 4 << 20;
+/// Fixed cost of one item, in bytes of weight, so that many empty items still spread out.
+const ITEM_WEIGHT: u64 = 64;
+/// Progress is reported at least this often.
+const REPORT_ITEMS: u64 = 64;
+const REPORT_BYTES: u64 = 16 << 20;
+
+/// An ordered list of byte strings a batch reads.
+pub trait Items: Sync {
+    /// Number of items.
+    fn count(&self) -> usize;
+    /// Item `i` (`i < count()`).
+    fn item(&self, i: usize) -> &[u8];
+}
+
+impl Items for [&[u8]] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn item(&self, i: usize) -> &[u8] {
+        self[i]
+    }
+}
+
+impl Items for Buffer {
+    fn count(&self) -> usize {
+        Buffer::count(self)
+    }
+    fn item(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or_default()
+    }
+}
+
+impl Items for Collection {
+    fn count(&self) -> usize {
+        Collection::count(self)
+    }
+    fn item(&self, i: usize) -> &[u8] {
+        self.get(i).unwrap_or_default()
+    }
+}
+
+/// Progress callback: `(items_done, items_total)`, returns `false` to cancel.
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
+
+/// How a batch runs.
+#[derive(Default)]
+pub struct BatchOptions<'a> {
+    /// 0 or 1: the calling thread only; N > 1: up to N workers; < 0: all CPUs.
+    pub threads: i32,
+    /// Keep going past failed items (they get an empty segment) instead of failing the call.
+    pub keep_going: bool,
+    /// Called on the calling thread as items complete, and once at the end.
+    pub progress: Option<Progress<'a>>,
+}
+
+/// A finished batch: its output and the items that failed (only in keep-going mode), in
+/// ascending item order.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    /// What the batch produced.
+    pub output: T,
+    /// Errors of failed items, each with `item` set.
+    pub failures: Vec<Error>,
+}
+
+/// Output written into caller memory: bytes used and one segment per item.
+pub type Packed = Outcome<(usize, Vec<Segment>)>;
+
+/// One kind of per-item work (compress, decompress) over one set of items.
+pub(crate) trait Job: Sync {
+    /// Per-worker state, e.g. a zstd context.
+    type Context: Send;
+    /// Number of items.
+    fn count(&self) -> usize;
+    /// Relative cost of item `i` (bytes), for balancing and progress.
+    fn weight(&self, i: usize) -> u64;
+    /// Output bytes to reserve for item `i`; `None` on overflow.
+    fn bound(&self, i: usize) -> Option<usize>;
+    /// Takes a context for one chunk.
+    fn context(&self) -> Result<Self::Context>;
+    /// Gives a context back after its chunk.
+    fn recycle(&self, ctx: Self::Context);
+    /// Appends item `i`'s output to `dst`; on error the engine discards what was appended.
+    fn run(&self, ctx: &mut Self::Context, i: usize, dst: &mut impl Dst) -> Result<()>;
+}
+
+/// Sum of the output bounds of all items.
+pub(crate) fn total_bound(job: &impl Job) -> Result<usize> {
+    (0..job.count())
+        .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
+        .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
+}
+
+/// Runs `job` into a new collection, one buffer per chunk; `trim` gives unused reserved
+/// space back.
+pub(crate) fn to_collection(
+    job: &impl Job,
+    opts: &mut BatchOptions,
+    trim: bool,
+) -> Result<Outcome<Collection>> {
+    let plan = Plan::new(job, opts.threads);
+    let mut outputs = Vec::new();
+    reserve(&mut outputs, plan.chunks.len())?;
+    for range in &plan.chunks {
+        let mut data = Vec::new();
+        reserve(&mut data, chunk_bound(job, range)?)?;
+        outputs.push((data, zeroed_segments(range.len())?));
+    }
+    let tasks = outputs
+        .iter_mut()
+        .zip(&plan.chunks)
+        .map(|((data, segments), range)| Task {
+            items: range.clone(),
+            dst: data,
+            segments,
+            base: 0,
+        })
+        .collect();
+    let failures = execute(job, opts, plan.workers, tasks)?;
+    let mut buffers = Vec::new();
+    reserve(&mut buffers, outputs.len())?;
+    for (mut data, segments) in outputs {
+        if trim {
+            data.shrink_to_fit();
+        }
+        buffers.push(Arc::new(Buffer::from_valid(Box::new(data), segments)));
+    }
+    Ok(Outcome {
+        output: Collection::new(buffers)?,
+        failures,
+    })
+}
+
+/// Runs `job` into caller memory `dst`, outputs packed back to back in item order.
+/// Fails with `DstTooSmall` (before any work) unless `dst` holds the total bound.
+pub(crate) fn to_dst(
+    job: &impl Job,
+    opts: &mut BatchOptions,
+    dst: &mut [MaybeUninit<u8>],
+) -> Result<Packed> {
+    let need = total_bound(job)?;
+    if dst.len() < need {
+        return Err(Error::new(
+            ErrorKind::DstTooSmall,
+            format!(
+                "dst holds {} bytes, the batch needs up to {need}",
+                dst.len()
+            ),
+        ));
+    }
+    let plan = Plan::new(job, opts.threads);
+    let mut segments = zeroed_segments(job.count())?;
+    let mut regions = Vec::new(); // (start, capacity) of each chunk in dst
+    reserve(&mut regions, plan.chunks.len())?;
+    let mut start = 0;
+    for range in &plan.chunks {
+        let len = chunk_bound(job, range)?;
+        regions.push((start, len));
+        start += len;
+    }
+    let mut cursors = Vec::new();
+    reserve(&mut cursors, plan.chunks.len())?;
+    let mut rest = &mut *dst;
+    for &(_, len) in &regions {
+        let (region, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        cursors.push(Cursor::new(region));
+        rest = tail;
+    }
+    let mut tasks = Vec::new();
+    reserve(&mut tasks, plan.chunks.len())?;
+    let mut segs = &mut segments[..];
+    for ((cursor, range), &(start, _)) in cursors.iter_mut().zip(&plan.chunks).zip(&regions) {
+        let (chunk_segs, tail) = std::mem::take(&mut segs).split_at_mut(range.len());
+        segs = tail;
+        tasks.push(Task {
+            items: range.clone(),
+            dst: cursor,
+            segments: chunk_segs,
+            base: start as u64,
+        });
+    }
+    let failures = execute(job, opts, plan.workers, tasks)?;
+    // Pack: move each chunk's output down to the end of the previous one.
+    let filled: Vec<usize> = cursors.iter().map(|c| c.filled()).collect();
+    let mut used = 0usize;
+    for ((range, &(start, _)), len) in plan.chunks.iter().zip(&regions).zip(filled) {
+        if start != used {
+            dst.copy_within(start..start + len, used);
+            let shift = (start - used) as u64;
+            segments[range.clone()]
+                .iter_mut()
+                .for_each(|s| s.offset -= shift);
+        }
+        used += len;
+    }
+    Ok(Outcome {
+        output: (used, segments),
+        failures,
+    })
+}
+
+fn chunk_bound(job: &impl Job, range: &Range<usize>) -> Result<usize> {
+    range
+        .clone()
+        .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
+        .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
+}
+
+fn reserve<T>(v: &mut Vec<T>, n: usize) -> Result<()> {
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::alloc(&format!("reserving {n} elements of output")))
+}
+
+fn zeroed_segments(n: usize) -> Result<Vec<Segment>> {
+    let mut v = Vec::new();
+    reserve(&mut v, n)?;
+    v.resize(n, Segment::default());
+    Ok(v)
+}
+
+/// How a batch is cut: contiguous item ranges and the number of workers to run them.
+struct Plan {
+    chunks: Vec<Range<usize>>,
+    workers: usize,
+}
+
+impl Plan {
+    fn new(job: &impl Job, threads: i32) -> Plan {
+        let n = job.count();
+        let weight = |i| job.weight(i).saturating_add(ITEM_WEIGHT);
+        let total = (0..n).fold(0u64, |sum, i| sum.saturating_add(weight(i)));
+        let workers = match threads {
+            t if t < 0 => cpus(),
+            0 | 1 => 1,
+            t => (t as usize).min(cpus()),
+        };
+        if workers == 1 || total < INLINE_WEIGHT {
+            return Plan {
+                chunks: std::iter::once(0..n).collect(),
+                workers: 1,
+            };
+        }
+        let target = (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT);
+        let mut chunks = Vec::new();
+        let (mut start, mut acc) = (0, 0u64);
+        for i in 0..n {
+            acc = acc.saturating_add(weight(i));
+            if acc >= target {
+                chunks.push(start..i + 1);
+                (start, acc) = (i + 1, 0);
+            }
+        }
+        if start < n {
+            chunks.push(start..n);
+        }
+        Plan { chunks, workers }
+    }
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// One rayon pool per worker count, built on first use and kept for the process lifetime.
+fn pool(workers: usize) -> Result<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<Vec<Option<Arc<rayon::ThreadPool>>>>> = OnceLock::new();
+    let mut pools = lock(POOLS.get_or_init(Default::default));
+    if pools.len() <= workers {
+        pools.resize(workers + 1, None);
+    }
+    if let Some(p) = &pools[workers] {
+        return Ok(p.clone());
+    }
+    let p = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("zseg-worker-{i}"))
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Alloc,
+                format!("cannot start worker threads: {e}"),
+            )
+        })?;
+    let p = Arc::new(p);
+    pools[workers] = Some(p.clone());
+    Ok(p)
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One chunk's work: its items, where their output goes, and where segment offsets start.
+struct Task<'a, D> {
+    items: Range<usize>,
+    dst: &'a mut D,
+    segments: &'a mut [Segment],
+    base: u64,
+}
+
+/// What a chunk left behind.
+#[derive(Default)]
+struct Report {
+    failures: Vec<Error>,
+    fatal: Option<Error>,
+}
+
+/// State shared by the workers and the calling thread.
+struct Control {
+    keep_going: bool,
+    /// Whether anyone listens to progress reports.
+    wants_progress: bool,
+    /// Set on a fail-fast failure or a cancellation: workers stop at the next item.
+    stop: AtomicBool,
+    cancelled: AtomicBool,
+    done_items: AtomicU64,
+    done_bytes: AtomicU64,
+    /// Chunks still running, and whether a progress report is due.
+    state: Mutex<(usize, bool)>,
+    wake: Condvar,
+}
+
+impl Control {
+    /// Counts one finished item; true when a progress report is due.
+    fn advance(&self, bytes: u64) -> bool {
+        let items = self.done_items.fetch_add(1, Ordering::Relaxed) + 1;
+        let before = self.done_bytes.fetch_add(bytes, Ordering::Relaxed);
+        items % REPORT_ITEMS == 0 || (before + bytes) / REPORT_BYTES != before / REPORT_BYTES
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    fn signal(&self, chunk_finished: bool) {
+        let mut state = lock(&self.state);
+        state.0 -= usize::from(chunk_finished);
+        state.1 = true;
+        self.wake.notify_one();
+    }
+}
+
+/// Marks a chunk finished even when its worker unwinds, so the calling thread never waits
+/// forever.
+struct Finished<'a>(&'a Control);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.0.signal(true);
+    }
+}
+
+/// Runs the tasks (inline when `workers == 1`), reports progress, and decides the result:
+/// cancellation first, then fatal errors, then the lowest failing item in fail-fast mode.
+fn execute<J: Job, D: Dst + Send>(
+    job: &J,
+    opts: &mut BatchOptions,
+    workers: usize,
+    tasks: Vec<Task<'_, D>>,
+) -> Result<Vec<Error>> {
+    let total = job.count() as u64;
+    let ctl = Control {
+        keep_going: opts.keep_going,
+        wants_progress: opts.progress.is_some(),
+        stop: AtomicBool::new(false),
+        cancelled: AtomicBool::new(false),
+        done_items: AtomicU64::new(0),
+        done_bytes: AtomicU64::new(0),
+        state: Mutex::new((tasks.len(), false)),
+        wake: Condvar::new(),
+    };
+    let mut reported = None;
+    let mut report = |progress: &mut Option<Progress>| {
+        let done = ctl.done_items.load(Ordering::Relaxed);
+        if let Some(cb) = progress {
+            if reported != Some(done) && !cb(done, total) {
+                ctl.cancelled.store(true, Ordering::Relaxed);
+                ctl.stop.store(true, Ordering::Relaxed);
+            }
+            reported = Some(done);
+        }
+    };
+    let mut reports: Vec<Report> = Vec::new();
+    reserve(&mut reports, tasks.len())?;
+    if workers == 1 {
+        for task in tasks {
+            let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
+            reports.push(r);
+        }
+    } else {
+        reports.resize_with(tasks.len(), Report::default);
+        let pool = pool(workers)?;
+        let ctl = &ctl;
+        let progress = &mut opts.progress;
+        pool.in_place_scope(|scope| {
+            for (task, slot) in tasks.into_iter().zip(reports.iter_mut()) {
+                scope.spawn(move |_| {
+                    let _finished = Finished(ctl);
+                    *slot = run_task(job, ctl, task, &mut || ctl.signal(false));
+                });
+            }
+            // Wait for the chunks, reporting progress whenever a worker asks for it.
+            let mut state = lock(&ctl.state);
+            loop {
+                let (left, due) = *state;
+                if due {
+                    state.1 = false;
+                    drop(state);
+                    report(progress);
+                    state = lock(&ctl.state);
+                } else if left == 0 {
+                    break;
+                } else {
+                    state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+            }
+        });
+    }
+    if !ctl.stopped() {
+        report(&mut opts.progress); // the final call, with items_done == items_total
+    }
+    if ctl.cancelled.load(Ordering::Relaxed) {
+        return Err(Error::new(
+            ErrorKind::Cancelled,
+            "the progress callback cancelled the batch",
+        ));
+    }
+    if let Some(fatal) = reports.iter_mut().find_map(|r| r.fatal.take()) {
+        return Err(fatal);
+    }
+    let mut failures: Vec<Error> = reports.into_iter().flat_map(|r| r.failures).collect();
+    failures.sort_by_key(|e| e.item);
+    if !ctl.keep_going {
+        if let Some(first) = failures.into_iter().next() {
+            return Err(first);
+        }
+        return Ok(Vec::new());
+    }
+    Ok(failures)
+}
+
+/// Runs one chunk's items in order with one context.
+fn run_task<J: Job, D: Dst>(
+    job: &J,
+    ctl: &Control,
+    task: Task<'_, D>,
+    report: &mut dyn FnMut(),
+) -> Report {
+    let mut out = Report::default();
+    if task.items.is_empty() {
+        return out;
+    }
+    let mut ctx = match job.context() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            ctl.stop.store(true, Ordering::Relaxed);
+            out.fatal = Some(e);
+            return out;
+        }
+    };
+    for (i, seg) in task.items.clone().zip(task.segments.iter_mut()) {
+        if ctl.stopped() {
+            break;
+        }
+        let start = task.dst.filled();
+        let result = job.run(&mut ctx, i, task.dst);
+        if let Err(e) = result {
+            task.dst.truncate(start);
+            out.failures.push(e.at(i));
+            if !ctl.keep_going {
+                ctl.stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        *seg = Segment {
+            offset: task.base + start as u64,
+            length: (task.dst.filled() - start) as u64,
+        };
+        if ctl.advance(job.weight(i)) && ctl.wants_progress {
+            report();
+        }
+    }
+    job.recycle(ctx);
+    out
+}

@@ -1,0 +1,311 @@
+//! `Compressor`: level, parameters and a prepared dictionary; zstd contexts are pooled and
+//! reused across batches and threads.
+
+use std::mem::MaybeUninit;
+use std::sync::Mutex;
+
+use zstd_sys::ZSTD_cParameter as P;
+
+use crate::batch::{self, BatchOptions, Items, Job, Outcome, Packed};
+use crate::buffer::{Buffer, Segment};
+use crate::collection::Collection;
+use crate::error::{Error, ErrorKind, Result};
+use crate::zstd::{self, CCtx, CDict, Dst, ZstdError};
+
+/// A compression parameter (values of `zseg_cparam`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CParam {
+    /// 0/1: append a 32-bit checksum of the content to every frame (default 0).
+    Checksum,
+    /// 0/1: write the content size in every frame header (default 1).
+    ContentSize,
+    /// 0/1: write the dictionary ID in frames made with a dictionary (default 1).
+    DictId,
+    /// Window log, 0 for zstd's default.
+    WindowLog,
+    /// Strategy (1..=9), 0 for zstd's default.
+    Strategy,
+    /// 0/1: long-distance matching; 0 leaves it to zstd.
+    LongDistance,
+    /// 0/1: omit the 4-byte magic number (the decompressor must be told).
+    Magicless,
+}
+
+/// Parameter values as set; applied to each context when it is created.
+#[derive(Clone, Copy, Debug)]
+struct Params {
+    level: i32,
+    checksum: i32,
+    content_size: i32,
+    dict_id: i32,
+    window_log: i32,
+    strategy: i32,
+    long_distance: i32,
+    magicless: i32,
+}
+
+/// Compresses batches of items, each as one independent zstd frame. Shareable between
+/// threads; changing parameters needs exclusive access.
+pub struct Compressor {
+    params: Params,
+    contexts: Mutex<Vec<CCtx>>,
+    dict: Option<CDict>,
+}
+
+/// Checks `value` is 0 or inside zstd's bounds for `param`.
+pub(crate) fn zero_or_within(value: i64, (lo, hi): (i32, i32), what: &str) -> Result<i32> {
+    if value == 0 || (i64::from(lo)..=i64::from(hi)).contains(&value) {
+        Ok(value as i32)
+    } else {
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{what} {value} is out of range: 0 (default) or {lo}..={hi}"),
+        ))
+    }
+}
+
+/// Checks a 0/1 switch.
+pub(crate) fn switch(value: i64, what: &str) -> Result<i32> {
+    match value {
+        0 | 1 => Ok(value as i32),
+        _ => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("{what} must be 0 or 1, not {value}"),
+        )),
+    }
+}
+
+/// A zstd error as a core error.
+pub(crate) fn zstd_error(e: ZstdError, context: &str) -> Error {
+    let kind = if e.is_dictionary() {
+        ErrorKind::Dictionary
+    } else {
+        ErrorKind::Zstd
+    };
+    Error {
+        zstd_code: e.code(),
+        ..Error::new(kind, format!("{context}: {}", e.name()))
+    }
+}
+
+impl Compressor {
+    /// A compressor at `level` (0 = zstd's default, else `ZSTD_minCLevel()..=ZSTD_maxCLevel()`).
+    pub fn new(level: i32) -> Result<Self> {
+        let level = zero_or_within(level.into(), zstd::level_range(), "compression level")?;
+        Ok(Compressor {
+            params: Params {
+                level,
+                checksum: 0,
+                content_size: 1,
+                dict_id: 1,
+                window_log: 0,
+                strategy: 0,
+                long_distance: 0,
+                magicless: 0,
+            },
+            contexts: Mutex::new(Vec::new()),
+            dict: None,
+        })
+    }
+
+    /// Sets `param`, checking its range now.
+    pub fn set_param(&mut self, param: CParam, value: i64) -> Result<()> {
+        let p = &mut self.params;
+        match param {
+            CParam::Checksum => p.checksum = switch(value, "checksum")?,
+            CParam::ContentSize => p.content_size = switch(value, "content size")?,
+            CParam::DictId => p.dict_id = switch(value, "dictionary ID")?,
+            CParam::LongDistance => p.long_distance = switch(value, "long distance")?,
+            CParam::Magicless => p.magicless = switch(value, "magicless")?,
+            CParam::WindowLog => {
+                p.window_log = zero_or_within(
+                    value,
+                    zstd::cparam_bounds(P::ZSTD_c_windowLog),
+                    "window log",
+                )?
+            }
+            CParam::Strategy => {
+                p.strategy =
+                    zero_or_within(value, zstd::cparam_bounds(P::ZSTD_c_strategy), "strategy")?
+            }
+        }
+        self.contexts.get_mut().map(Vec::clear).ok();
+        Ok(())
+    }
+
+    /// Digests `dict` (raw content or a zstd dictionary) for all following batches; an empty
+    /// `dict` removes the dictionary.
+    pub fn load_dictionary(&mut self, dict: &[u8]) -> Result<()> {
+        self.dict = match dict {
+            [] => None,
+            _ => Some(CDict::new(dict, self.params.level).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Dictionary,
+                    format!("zstd rejected the {}-byte dictionary", dict.len()),
+                )
+            })?),
+        };
+        self.contexts.get_mut().map(Vec::clear).ok();
+        Ok(())
+    }
+
+    /// Bytes held now: pooled contexts plus the dictionary.
+    pub fn memory_size(&self) -> usize {
+        let contexts: usize = batch::lock(&self.contexts)
+            .iter()
+            .map(CCtx::memory_size)
+            .sum();
+        contexts + self.dict.as_ref().map_or(0, CDict::memory_size)
+    }
+
+    /// Compresses every item into a new collection; item `i` becomes frame `i`.
+    pub fn compress<I: Items + ?Sized>(
+        &self,
+        items: &I,
+        opts: &mut BatchOptions,
+    ) -> Result<Outcome<Collection>> {
+        batch::to_collection(&self.job(items), opts, true)
+    }
+
+    /// Compresses every item into `dst`, frames packed back to back in item order. Any `dst`
+    /// of at least [`compress_bound`] bytes succeeds; a smaller one succeeds when the frames
+    /// fit, else fails with `DstTooSmall`.
+    pub fn compress_into<I: Items + ?Sized>(
+        &self,
+        items: &I,
+        opts: &mut BatchOptions,
+        dst: &mut [MaybeUninit<u8>],
+    ) -> Result<Packed> {
+        let job = self.job(items);
+        if batch::total_bound(&job)? <= dst.len() {
+            return batch::to_dst(&job, opts, dst);
+        }
+        let Outcome { output, failures } = batch::to_collection(&job, opts, false)?;
+        let used = output
+            .buffers()
+            .iter()
+            .map(|b| b.data().len())
+            .sum::<usize>();
+        if used > dst.len() {
+            return Err(Error::new(
+                ErrorKind::DstTooSmall,
+                format!("dst holds {} bytes, the frames need {used}", dst.len()),
+            ));
+        }
+        let mut segments = Vec::new();
+        segments
+            .try_reserve_exact(output.count())
+            .map_err(|_| Error::alloc("segments"))?;
+        let mut pos = 0;
+        for b in output.buffers() {
+            let data = b.data();
+            for (d, s) in dst[pos..pos + data.len()].iter_mut().zip(data) {
+                d.write(*s);
+            }
+            segments.extend(b.segments().iter().map(|s| Segment {
+                offset: s.offset + pos as u64,
+                length: s.length,
+            }));
+            pos += data.len();
+        }
+        Ok(Outcome {
+            output: (used, segments),
+            failures,
+        })
+    }
+
+    fn job<'a, I: Items + ?Sized>(&'a self, items: &'a I) -> CompressJob<'a, I> {
+        CompressJob { c: self, items }
+    }
+
+    fn new_context(&self) -> Result<CCtx> {
+        let fail = |e| zstd_error(e, "cannot configure a compression context");
+        let mut cctx =
+            CCtx::new().ok_or_else(|| Error::alloc("cannot allocate a compression context"))?;
+        let p = &self.params;
+        for (param, value) in [
+            (P::ZSTD_c_compressionLevel, p.level),
+            (P::ZSTD_c_checksumFlag, p.checksum),
+            (P::ZSTD_c_contentSizeFlag, p.content_size),
+            (P::ZSTD_c_dictIDFlag, p.dict_id),
+            (P::ZSTD_c_windowLog, p.window_log),
+            (P::ZSTD_c_strategy, p.strategy),
+            (P::ZSTD_c_enableLongDistanceMatching, p.long_distance),
+            (P::ZSTD_c_experimentalParam2, p.magicless), // ZSTD_c_format
+        ] {
+            cctx.set(param, value).map_err(fail)?;
+        }
+        if let Some(dict) = &self.dict {
+            cctx.ref_cdict(dict).map_err(fail)?;
+        }
+        Ok(cctx)
+    }
+}
+
+/// Worst-case size of all frames of items of these lengths, `None` on overflow.
+pub fn compress_bound(lengths: impl IntoIterator<Item = usize>) -> Option<usize> {
+    lengths.into_iter().try_fold(0usize, |sum, len| {
+        sum.checked_add(zstd::compress_bound(len)?)
+    })
+}
+
+/// Trains a dictionary on the segments of `samples` into `dict`; returns its length.
+pub fn train_dictionary(samples: &Buffer, dict: &mut [MaybeUninit<u8>]) -> Result<usize> {
+    let total = samples.segments().iter().map(|s| s.length).sum::<u64>();
+    let mut joined = Vec::new();
+    let mut sizes = Vec::new();
+    if u32::try_from(samples.count()).is_err()
+        || joined.try_reserve_exact(total as usize).is_err()
+        || sizes.try_reserve_exact(samples.count()).is_err()
+    {
+        return Err(Error::alloc("too many or too large samples"));
+    }
+    for item in (0..samples.count()).filter_map(|i| samples.get(i)) {
+        joined.extend_from_slice(item);
+        sizes.push(item.len());
+    }
+    zstd::train_dictionary(&joined, &sizes, dict).map_err(|e| Error {
+        kind: if e.is_dst_too_small() {
+            ErrorKind::DstTooSmall
+        } else {
+            ErrorKind::Dictionary
+        },
+        ..zstd_error(e, "dictionary training failed")
+    })
+}
+
+struct CompressJob<'a, I: ?Sized> {
+    c: &'a Compressor,
+    items: &'a I,
+}
+
+impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
+    type Context = CCtx;
+
+    fn count(&self) -> usize {
+        self.items.count()
+    }
+
+    fn weight(&self, i: usize) -> u64 {
+        self.items.item(i).len() as u64
+    }
+
+    fn bound(&self, i: usize) -> Option<usize> {
+        zstd::compress_bound(self.items.item(i).len())
+    }
+
+    fn context(&self) -> Result<CCtx> {
+        let pooled = batch::lock(&self.c.contexts).pop();
+        pooled.map_or_else(|| self.c.new_context(), Ok)
+    }
+
+    fn recycle(&self, ctx: CCtx) {
+        batch::lock(&self.c.contexts).push(ctx);
+    }
+
+    fn run(&self, cctx: &mut CCtx, i: usize, dst: &mut impl Dst) -> Result<()> {
+        cctx.compress(self.items.item(i), dst)
+            .map(drop)
+            .map_err(|e| zstd_error(e, "compression failed"))
+    }
+}

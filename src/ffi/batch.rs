@@ -1,0 +1,149 @@
+//! `zseg_batch_options` and the shared shape of every batch call: read the options, run,
+//! write per-item results, hand back the output, report `ZSEG_ERR_PARTIAL`.
+
+use std::ffi::{c_int, c_void};
+use std::mem::{offset_of, size_of};
+
+use super::{code_of, slice_out, zseg_result};
+use crate::batch::{BatchOptions, Outcome};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Progress callback: `items_done` of `items_total` are finished. Return nonzero to cancel.
+pub type zseg_progress_fn =
+    Option<unsafe extern "C" fn(items_done: u64, items_total: u64, ctx: *mut c_void) -> c_int>;
+
+/// Options of a batch call. Initialize with `zseg_batch_options_init`, then set fields: new
+/// fields are only ever appended, and the library reads only the first `size` bytes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct zseg_batch_options {
+    /// `sizeof(zseg_batch_options)` as the caller knows it (set by `zseg_batch_options_init`).
+    pub size: usize,
+    /// 0 or 1: the calling thread only; N > 1: up to N worker threads (never more than the
+    /// machine's CPUs, fewer for small batches); < 0: one per CPU. Output bytes never depend on
+    /// it.
+    pub threads: i32,
+    /// NULL: the first failing item fails the call. Otherwise an array of one entry per item:
+    /// the batch keeps going, each entry receives its item's result (`ZSEG_OK` or the error),
+    /// failed items get an empty segment, and the call returns `ZSEG_ERR_PARTIAL` if any failed.
+    /// Written only when the call returns `ZSEG_OK` or `ZSEG_ERR_PARTIAL`.
+    pub item_results: *mut zseg_result,
+    /// Called on the thread that made the batch call (never concurrently): at least every 64
+    /// items or 16 MiB while the batch runs (when run on workers, as soon as the calling thread
+    /// wakes), and once at the end with `items_done == items_total`. Returning nonzero from any
+    /// call, the last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins
+    /// over `ZSEG_ERR_PARTIAL`) and hands back no output. NULL: no reports.
+    pub progress: zseg_progress_fn,
+    /// Passed to `progress` unchanged.
+    pub progress_ctx: *mut c_void,
+}
+
+const DEFAULTS: zseg_batch_options = zseg_batch_options {
+    size: size_of::<zseg_batch_options>(),
+    threads: 0,
+    item_results: std::ptr::null_mut(),
+    progress: None,
+    progress_ctx: std::ptr::null_mut(),
+};
+
+/// Sets `*opts` to the defaults: `size` = `sizeof(zseg_batch_options)`, `threads` 0, all
+/// pointers NULL. NULL is a no-op. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_batch_options_init(opts: *mut zseg_batch_options) {
+    if !opts.is_null() {
+        super::put(opts, DEFAULTS);
+    }
+}
+
+/// Reads the caller's options: NULL means defaults; only fields wholly inside `size` are read.
+///
+/// # Safety
+/// A non-NULL `opts` must be readable for `min(opts->size, sizeof)` bytes.
+unsafe fn read(opts: *const zseg_batch_options) -> Result<zseg_batch_options> {
+    if opts.is_null() {
+        return Ok(DEFAULTS);
+    }
+    // SAFETY: `size` is the first field, always present.
+    let size = unsafe { opts.cast::<usize>().read_unaligned() };
+    let has = |offset: usize, len: usize| offset + len <= size;
+    if !has(offset_of!(zseg_batch_options, threads), size_of::<i32>()) {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("options size {size} is too small: call zseg_batch_options_init"),
+        ));
+    }
+    // SAFETY: each field is read only when the caller's `size` says it is there.
+    let field = |offset: usize, len: usize| {
+        has(offset, len).then(|| unsafe { opts.cast::<u8>().add(offset) })
+    };
+    let mut o = DEFAULTS;
+    // SAFETY: the offsets and types are this struct's own; reads are unaligned-safe.
+    unsafe {
+        if let Some(p) = field(offset_of!(zseg_batch_options, threads), size_of::<i32>()) {
+            o.threads = p.cast::<i32>().read_unaligned();
+        }
+        if let Some(p) = field(
+            offset_of!(zseg_batch_options, item_results),
+            size_of::<usize>(),
+        ) {
+            o.item_results = p.cast::<*mut zseg_result>().read_unaligned();
+        }
+        if let Some(p) = field(offset_of!(zseg_batch_options, progress), size_of::<usize>()) {
+            o.progress = p.cast::<zseg_progress_fn>().read_unaligned();
+        }
+        if let Some(p) = field(
+            offset_of!(zseg_batch_options, progress_ctx),
+            size_of::<usize>(),
+        ) {
+            o.progress_ctx = p.cast::<*mut c_void>().read_unaligned();
+        }
+    }
+    Ok(o)
+}
+
+/// Runs a batch of `n` items with the caller's options: `body` does the work, `deliver` writes
+/// the output through the caller's out-pointers (on success or partial success only).
+pub(crate) fn run<T>(
+    opts: *const zseg_batch_options,
+    n: usize,
+    body: impl FnOnce(&mut BatchOptions) -> Result<Outcome<T>>,
+    deliver: impl FnOnce(T) -> Result<()>,
+) -> Result<()> {
+    // SAFETY: a non-NULL opts is the caller's options struct of at least `size` bytes.
+    let o = unsafe { read(opts)? };
+    // SAFETY: a non-NULL item_results has n writable entries (the documented contract).
+    let results = match o.item_results.is_null() {
+        true => None,
+        false => Some(unsafe { slice_out(o.item_results, n, "item_results")? }),
+    };
+    let mut callback = |done: u64, total: u64| match o.progress {
+        // SAFETY: the caller's callback with the caller's context, on the calling thread.
+        Some(cb) => (unsafe { cb(done, total, o.progress_ctx) }) == 0,
+        None => true,
+    };
+    let mut batch = BatchOptions {
+        threads: o.threads,
+        keep_going: results.is_some(),
+        progress: o.progress.is_some().then_some(&mut callback as _),
+    };
+    let Outcome { output, failures } = body(&mut batch)?;
+    if let Some(results) = results {
+        results.iter_mut().for_each(|r| {
+            r.write(zseg_result::ZSEG_OK);
+        });
+        for f in &failures {
+            if let Some(r) = f.item.and_then(|i| results.get_mut(i as usize)) {
+                r.write(code_of(f.kind));
+            }
+        }
+    }
+    deliver(output)?;
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => Err(Error {
+            kind: ErrorKind::Partial,
+            message: format!("{} of {n} items failed; first: {first}", failures.len()),
+            ..first.clone()
+        }),
+    }
+}

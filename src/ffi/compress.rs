@@ -1,0 +1,305 @@
+//! `zseg_compressor` and the compression entry points.
+
+use super::batch::{run, zseg_batch_options};
+use super::collection::into_handle;
+use super::zseg_slice;
+use super::{
+    guard, guard_value, handle, handle_mut, put, slice, slice_out, zseg_error, zseg_result,
+    SliceItems,
+};
+use crate::batch::Items;
+use crate::buffer::{Buffer, Segment};
+use crate::collection::Collection;
+use crate::compress::{self, CParam, Compressor};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Compression parameters for `zseg_compressor_set_param`. Values are ABI (only appended).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum zseg_cparam {
+    /// 0/1: append a checksum of the content to every frame (default 0).
+    ZSEG_CPARAM_CHECKSUM = 1,
+    /// 0/1: write the content size in every frame header (default 1).
+    ZSEG_CPARAM_CONTENT_SIZE = 2,
+    /// 0/1: write the dictionary ID in frames made with a dictionary (default 1).
+    ZSEG_CPARAM_DICT_ID = 3,
+    /// Window log: 0 (zstd's default) or `ZSTD_WINDOWLOG_MIN..=ZSTD_WINDOWLOG_MAX` (10..=31).
+    ZSEG_CPARAM_WINDOW_LOG = 4,
+    /// Strategy: 0 (zstd's default) or 1 (`ZSTD_fast`) ..= 9 (`ZSTD_btultra2`).
+    ZSEG_CPARAM_STRATEGY = 5,
+    /// 0/1: long-distance matching; 0 leaves it to zstd's default.
+    ZSEG_CPARAM_LONG_DISTANCE = 6,
+    /// 0/1: omit the 4-byte magic number (decompress with `ZSEG_DPARAM_MAGICLESS`).
+    ZSEG_CPARAM_MAGICLESS = 7,
+}
+
+/// A `zseg_cparam` value received from the caller, which may hold any number.
+pub type CParamCode = u32;
+
+fn cparam(code: CParamCode) -> Result<CParam> {
+    Ok(match code {
+        1 => CParam::Checksum,
+        2 => CParam::ContentSize,
+        3 => CParam::DictId,
+        4 => CParam::WindowLog,
+        5 => CParam::Strategy,
+        6 => CParam::LongDistance,
+        7 => CParam::Magicless,
+        _ => {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("unknown compression parameter {code}"),
+            ))
+        }
+    })
+}
+
+/// Creates a compressor at `level`: 0 for zstd's default (3), else `ZSTD_minCLevel()` ..=
+/// `ZSTD_maxCLevel()` (`ZSEG_ERR_INVALID_ARGUMENT` outside). Frames carry their content size,
+/// a dictionary ID when a dictionary is used, and no checksum, until changed with
+/// `zseg_compressor_set_param`. On success the caller frees `*out` with `zseg_compressor_free`.
+///
+/// A compressor may be used by any number of threads at once for compression; setting
+/// parameters or loading a dictionary needs exclusive use. It holds parameters, a prepared
+/// dictionary and a pool of zstd contexts (one per concurrently running worker, kept for reuse).
+#[no_mangle]
+pub extern "C" fn zseg_compressor_new(
+    level: std::ffi::c_int,
+    out: *mut *mut Compressor,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        let out = super::out(out, "out")?;
+        put(out, Box::into_raw(Box::new(Compressor::new(level)?)));
+        Ok(())
+    })
+}
+
+/// Sets a compression parameter for all following batches; the value is checked now
+/// (`ZSEG_ERR_INVALID_ARGUMENT` for an unknown parameter or a value out of range, leaving the
+/// compressor unchanged). Not thread-safe against other use of `c`.
+#[no_mangle]
+pub extern "C" fn zseg_compressor_set_param(
+    c: *mut Compressor,
+    param: CParamCode,
+    value: i64,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL c is a live compressor used by no one else during this call.
+        let c = unsafe { handle_mut(c, "c")? };
+        c.set_param(cparam(param)?, value)
+    })
+}
+
+/// Loads a dictionary for all following batches: raw content or a zstd-format dictionary (e.g.
+/// from `zseg_train_dictionary`), copied and digested once at the compressor's level, shared
+/// read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
+/// dictionary is `ZSEG_ERR_DICTIONARY` (the previous one is then removed). Not thread-safe
+/// against other use of `c`.
+#[no_mangle]
+pub extern "C" fn zseg_compressor_load_dictionary(
+    c: *mut Compressor,
+    dict: *const u8,
+    size: usize,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL c is a live compressor used by no one else; dict has size bytes.
+        let (c, dict) = unsafe { (handle_mut(c, "c")?, slice(dict, size, "dict")?) };
+        c.load_dictionary(dict)
+    })
+}
+
+/// Frees a compressor, its contexts and its dictionary. NULL is a no-op. Collections it made
+/// are independent of it.
+#[no_mangle]
+pub extern "C" fn zseg_compressor_free(c: *mut Compressor) {
+    if !c.is_null() {
+        // SAFETY: c came from Box::into_raw in zseg_compressor_new and is freed once.
+        guard_value((), || drop(unsafe { Box::from_raw(c) }))
+    }
+}
+
+/// Bytes the compressor holds now: pooled zstd contexts plus the digested dictionary (like
+/// python-zstandard's `memory_size()`). 0 for NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_compressor_memory_size(c: *const Compressor) -> usize {
+    // SAFETY: a non-NULL c is a live compressor.
+    match unsafe { c.as_ref() } {
+        Some(c) => guard_value(0, || c.memory_size()),
+        None => 0,
+    }
+}
+
+/// Compresses `items` with `c` into a new collection, with the caller's options.
+fn compress_to_collection<I: Items + ?Sized>(
+    c: *const Compressor,
+    items: &I,
+    opts: *const zseg_batch_options,
+    out: *mut *mut Collection,
+) -> Result<()> {
+    // SAFETY: a non-NULL c is a live compressor.
+    let c = unsafe { handle(c, "c")? };
+    let out = super::out(out, "out")?;
+    run(
+        opts,
+        items.count(),
+        |o| c.compress(items, o),
+        |coll| {
+            put(out, into_handle(coll));
+            Ok(())
+        },
+    )
+}
+
+/// Compresses `items[0..n)`, each as one independent zstd frame, into a new collection: global
+/// item i of `*out` is the frame of input item i, byte-identical to compressing that item alone
+/// with libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty
+/// collection); an item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with
+/// `err->item` set. The items must stay readable and unchanged during the call (workers read
+/// them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
+///
+/// On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
+/// receives a collection the caller frees with `zseg_collection_free`; otherwise it is
+/// untouched and nothing is leaked. Thread-safe (see `zseg_compressor_new`).
+#[no_mangle]
+pub extern "C" fn zseg_compress_slices(
+    c: *const Compressor,
+    items: *const zseg_slice,
+    n: usize,
+    opts: *const zseg_batch_options,
+    out: *mut *mut Collection,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: the caller provides n readable items, each readable for its len.
+        let items = unsafe { SliceItems::new(items, n)? };
+        compress_to_collection(c, &items, opts, out)
+    })
+}
+
+/// Compresses every segment of `in` (item i = segment i) as `zseg_compress_slices` does. `in`
+/// is only read (zero-copy) and may be freed by the caller afterwards. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_compress_buffer(
+    c: *const Compressor,
+    r#in: *const Buffer,
+    opts: *const zseg_batch_options,
+    out: *mut *mut Collection,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL in is a live buffer.
+        let input = unsafe { handle(r#in, "in")? };
+        compress_to_collection(c, input, opts, out)
+    })
+}
+
+/// Compresses every item of `in` (global item i) as `zseg_compress_slices` does. `in` is only
+/// read (zero-copy). Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_compress_collection(
+    c: *const Compressor,
+    r#in: *const Collection,
+    opts: *const zseg_batch_options,
+    out: *mut *mut Collection,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL in is a live collection.
+        let input = unsafe { handle(r#in, "in")? };
+        compress_to_collection(c, input, opts, out)
+    })
+}
+
+/// Worst-case total size of the frames of `items[0..n)` (the sum of `ZSTD_compressBound` of each
+/// length): a `dst_capacity` this large always suffices for `zseg_compress_slices_into`. Only
+/// the lengths are read. `SIZE_MAX` if the sum overflows or `items` is NULL with `n` > 0; 0 for
+/// no items. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_compress_bound(items: *const zseg_slice, n: usize) -> usize {
+    guard_value(usize::MAX, || {
+        // SAFETY: the caller provides n readable items (only their lengths are read).
+        match unsafe { slice(items, n, "items") } {
+            Ok(items) => {
+                compress::compress_bound(items.iter().map(|s| s.len)).unwrap_or(usize::MAX)
+            }
+            Err(_) => usize::MAX,
+        }
+    })
+}
+
+/// Compresses `items[0..n)` into the caller's `dst[0..dst_capacity)`: frames packed back to back
+/// in item order, frame i at `segments_out[i]` (an array of n the caller provides), and
+/// `*dst_used` = their total. Any `dst_capacity >= zseg_compress_bound(items, n)` succeeds and
+/// is the fast path (frames are compressed in place); a smaller one succeeds when the frames
+/// fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
+/// `dst_capacity`. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or
+/// `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails. Items are as for
+/// `zseg_compress_slices`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_compress_slices_into(
+    c: *const Compressor,
+    items: *const zseg_slice,
+    n: usize,
+    opts: *const zseg_batch_options,
+    dst: *mut u8,
+    dst_capacity: usize,
+    segments_out: *mut Segment,
+    dst_used: *mut usize,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL c is a live compressor; items as documented; dst is writable for
+        // dst_capacity bytes and segments_out for n segments.
+        let (c, items, dst, segments) = unsafe {
+            (
+                handle(c, "c")?,
+                SliceItems::new(items, n)?,
+                slice_out(dst, dst_capacity, "dst")?,
+                slice_out(segments_out, n, "segments_out")?,
+            )
+        };
+        let used = super::out(dst_used, "dst_used")?;
+        run(
+            opts,
+            n,
+            |o| c.compress_into(&items, o, dst),
+            |(total, segs)| {
+                for (d, s) in segments.iter_mut().zip(segs) {
+                    d.write(s);
+                }
+                put(used, total);
+                Ok(())
+            },
+        )
+    })
+}
+
+/// Trains a zstd-format dictionary on the segments of `samples` (each segment one sample;
+/// zstd's `ZDICT_trainFromBuffer`) into `dict[0..capacity)`; `*dict_size` receives its length.
+/// Training needs enough varied samples (a few hundred, about 100 times the dictionary size in
+/// total): too few gives `ZSEG_ERR_DICTIONARY`; `capacity` below zstd's minimum (256) gives
+/// `ZSEG_ERR_DST_TOO_SMALL`. `*dict_size` is written only on success. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_train_dictionary(
+    samples: *const Buffer,
+    dict: *mut u8,
+    capacity: usize,
+    dict_size: *mut usize,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL samples is a live buffer; dict is writable for capacity bytes.
+        let (samples, dict) = unsafe {
+            (
+                handle(samples, "samples")?,
+                slice_out(dict, capacity, "dict")?,
+            )
+        };
+        let out = super::out(dict_size, "dict_size")?;
+        put(out, compress::train_dictionary(samples, dict)?);
+        Ok(())
+    })
+}

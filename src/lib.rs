@@ -1,0 +1,28 @@
+//! zseg: batch zstd compression of many small items into buffers with segments,
+//! multi-threaded and zero-copy, with a C ABI (see `include/zseg.h`).
+//!
+//! The safe core ([`Buffer`], [`Collection`], [`Compressor`], [`Decompressor`]) knows nothing
+//! of C; the `ffi` module converts, checks and delegates.
+
+mod batch;
+mod buffer;
+mod collection;
+mod compress;
+mod decompress;
+mod error;
+pub mod ffi;
+mod zstd;
+
+pub use batch::{BatchOptions, Items, Outcome, Packed, Progress};
+pub use buffer::{check_segments, Buffer, Segment, Storage};
+pub use collection::Collection;
+pub use compress::{compress_bound, train_dictionary, CParam, Compressor};
+pub use decompress::{
+    frame_content_size, DParam, Decompressor, DEFAULT_MAX_ITEM_SIZE, SIZE_UNKNOWN,
+};
+pub use error::{Error, ErrorKind, Result};
+
+/// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).
+pub fn zstd_version() -> u32 {
+    zstd::version_number()
+}
