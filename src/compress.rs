@@ -88,6 +88,15 @@ pub(crate) fn zstd_error(e: ZstdError, context: &str) -> Error {
     }
 }
 
+impl std::fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compressor")
+            .field("params", &self.params)
+            .field("dictionary", &self.dict.is_some())
+            .finish()
+    }
+}
+
 impl Compressor {
     /// A compressor at `level` (0 = zstd's default, else `ZSTD_minCLevel()..=ZSTD_maxCLevel()`).
     pub fn new(level: i32) -> Result<Self> {
@@ -307,5 +316,235 @@ impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
         cctx.compress(self.items.item(i), dst)
             .map(drop)
             .map_err(|e| zstd_error(e, "compression failed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus;
+    use crate::zstd::reference;
+
+    fn views(items: &[Vec<u8>]) -> Vec<&[u8]> {
+        items.iter().map(Vec::as_slice).collect()
+    }
+
+    fn mixed_items() -> Vec<Vec<u8>> {
+        let mut items = corpus::json_records(300, 1);
+        items.extend(corpus::text_chunks(8, 64 << 10, 2));
+        items.insert(5, Vec::new());
+        items.extend(corpus::low_compressibility(20, 4096, 3));
+        items.push(Vec::new());
+        items.push(Vec::new());
+        items
+    }
+
+    fn frames(c: &Collection) -> Vec<Vec<u8>> {
+        (0..c.count()).map(|i| c.get(i).unwrap().to_vec()).collect()
+    }
+
+    fn compress(c: &Compressor, items: &[Vec<u8>], threads: i32) -> Vec<Vec<u8>> {
+        let mut opts = BatchOptions {
+            threads,
+            ..Default::default()
+        };
+        let out = c.compress(&views(items)[..], &mut opts).unwrap();
+        assert!(out.failures.is_empty());
+        assert_eq!(out.output.count(), items.len());
+        frames(&out.output)
+    }
+
+    #[test]
+    fn frames_equal_zstd_compress_of_each_item_alone_at_every_level_class() {
+        let items = mixed_items();
+        for level in [-5, 1, 3, 19] {
+            let c = Compressor::new(level).unwrap();
+            for threads in [1, 2] {
+                let got = compress(&c, &items, threads);
+                for (i, item) in items.iter().enumerate() {
+                    assert_eq!(
+                        got[i],
+                        reference::compress_simple(item, level),
+                        "level {level} item {i}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn frames_equal_libzstd_with_the_same_parameters() {
+        let items = mixed_items();
+        let mut c = Compressor::new(7).unwrap();
+        c.set_param(CParam::Checksum, 1).unwrap();
+        c.set_param(CParam::ContentSize, 0).unwrap();
+        c.set_param(CParam::WindowLog, 18).unwrap();
+        c.set_param(CParam::Strategy, 4).unwrap();
+        let params = [
+            (P::ZSTD_c_compressionLevel, 7),
+            (P::ZSTD_c_checksumFlag, 1),
+            (P::ZSTD_c_contentSizeFlag, 0),
+            (P::ZSTD_c_windowLog, 18),
+            (P::ZSTD_c_strategy, 4),
+        ];
+        let got = compress(&c, &items, 2);
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(
+                got[i],
+                reference::compress_with(item, &params, &[]),
+                "item {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn output_bytes_do_not_depend_on_threads() {
+        let items = mixed_items();
+        let c = Compressor::new(3).unwrap();
+        let one = compress(&c, &items, 0);
+        for threads in [1, 2, -1, 64] {
+            assert_eq!(compress(&c, &items, threads), one, "threads {threads}");
+        }
+    }
+
+    #[test]
+    fn one_huge_item_among_many_tiny_ones_keeps_order() {
+        let mut items: Vec<Vec<u8>> = (0..10_000u32).map(|i| i.to_le_bytes().to_vec()).collect();
+        items.insert(1234, corpus::text_chunks(1, 4 << 20, 9).pop().unwrap());
+        let c = Compressor::new(1).unwrap();
+        let got = compress(&c, &items, 2);
+        for (i, item) in items.iter().enumerate() {
+            assert_eq!(got[i], reference::compress_simple(item, 1), "item {i}");
+        }
+    }
+
+    #[test]
+    fn dictionary_frames_equal_libzstd_with_that_dictionary() {
+        let samples = corpus::json_records(2000, 4);
+        let mut data = Vec::new();
+        let mut segments = Vec::new();
+        for s in &samples {
+            segments.push(Segment {
+                offset: data.len() as u64,
+                length: s.len() as u64,
+            });
+            data.extend_from_slice(s);
+        }
+        let samples_buf = Buffer::from_vec(data, segments).unwrap();
+        let mut dict = vec![MaybeUninit::new(0); 16 << 10];
+        let n = train_dictionary(&samples_buf, &mut dict).unwrap();
+        let dict = reference::bytes(&dict[..n]);
+        let mut c = Compressor::new(3).unwrap();
+        c.load_dictionary(&dict).unwrap();
+        let items = corpus::json_records(100, 5);
+        let got = compress(&c, &items, 2);
+        let plain = compress(&Compressor::new(3).unwrap(), &items, 1);
+        let (dict_total, plain_total): (usize, usize) = (
+            got.iter().map(Vec::len).sum(),
+            plain.iter().map(Vec::len).sum(),
+        );
+        assert!(dict_total < plain_total, "{dict_total} vs {plain_total}");
+        for (i, item) in items.iter().enumerate() {
+            let reference =
+                reference::compress_with(item, &[(P::ZSTD_c_compressionLevel, 3)], &dict);
+            assert_eq!(got[i], reference, "item {i}");
+        }
+    }
+
+    #[test]
+    fn into_dst_packs_frames_and_refuses_a_dst_too_small() {
+        let items = mixed_items();
+        let v = views(&items);
+        let c = Compressor::new(3).unwrap();
+        let expect = compress(&c, &items, 1);
+        let total: usize = expect.iter().map(Vec::len).sum();
+        for cap in [compress_bound(v.iter().map(|s| s.len())).unwrap(), total] {
+            for threads in [1, 2] {
+                let mut dst = vec![MaybeUninit::new(0xAAu8); cap + 16];
+                let mut opts = BatchOptions {
+                    threads,
+                    ..Default::default()
+                };
+                let out = c.compress_into(&v[..], &mut opts, &mut dst[..cap]).unwrap();
+                let (used, segs) = out.output;
+                assert_eq!(used, total);
+                let bytes = reference::bytes(&dst);
+                for (i, s) in segs.iter().enumerate() {
+                    assert_eq!(
+                        &bytes[s.offset as usize..][..s.length as usize],
+                        &expect[i][..]
+                    );
+                }
+                assert!(
+                    bytes[cap..].iter().all(|&b| b == 0xAA),
+                    "wrote past the capacity"
+                );
+            }
+        }
+        let mut small = vec![MaybeUninit::uninit(); total - 1];
+        let err = c
+            .compress_into(&v[..], &mut BatchOptions::default(), &mut small)
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::DstTooSmall);
+    }
+
+    #[test]
+    fn a_progress_callback_sees_every_item_and_can_cancel() {
+        let items = corpus::json_records(5000, 6);
+        let v = views(&items);
+        let c = Compressor::new(1).unwrap();
+        for threads in [1, 2] {
+            let mut calls = Vec::new();
+            let mut cb = |done: u64, total: u64| {
+                calls.push((done, total));
+                true
+            };
+            let mut opts = BatchOptions {
+                threads,
+                progress: Some(&mut cb),
+                ..Default::default()
+            };
+            c.compress(&v[..], &mut opts).unwrap();
+            assert_eq!(calls.last(), Some(&(5000, 5000)));
+            assert!(calls.len() >= 2, "threads {threads}: {} calls", calls.len());
+            assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0));
+
+            let mut cancel = |done: u64, _| done < 64;
+            let mut opts = BatchOptions {
+                threads,
+                progress: Some(&mut cancel),
+                ..Default::default()
+            };
+            let err = c.compress(&v[..], &mut opts).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Cancelled);
+        }
+    }
+
+    #[test]
+    fn parameters_are_range_checked_when_set() {
+        assert_eq!(
+            Compressor::new(1000).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        let mut c = Compressor::new(0).unwrap();
+        assert_eq!(
+            c.set_param(CParam::Checksum, 2).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            c.set_param(CParam::WindowLog, 5).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        assert_eq!(
+            c.set_param(CParam::Strategy, 10).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+        assert!(c.set_param(CParam::WindowLog, 0).is_ok());
+        let mut garbage = vec![0x37, 0xA4, 0x30, 0xEC];
+        garbage.extend_from_slice(&[1; 60]);
+        assert_eq!(
+            c.load_dictionary(&garbage).unwrap_err().kind,
+            ErrorKind::Dictionary
+        );
     }
 }

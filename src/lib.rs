@@ -8,6 +8,7 @@ mod batch;
 mod buffer;
 mod collection;
 mod compress;
+pub mod corpus;
 mod decompress;
 mod error;
 pub mod ffi;

@@ -414,3 +414,57 @@ pub fn train_dictionary(
     // ZDICT's error codes are zstd's.
     check(ret)
 }
+
+/// Reference compressions for tests: each item alone, through paths independent of the batch
+/// engine.
+#[cfg(test)]
+pub mod reference {
+    use super::*;
+
+    /// The bytes of a region that was fully initialized when it was allocated (tests create
+    /// their regions with `MaybeUninit::new`).
+    pub fn bytes(region: &[MaybeUninit<u8>]) -> Vec<u8> {
+        // SAFETY: every element was initialized at allocation and only ever overwritten.
+        region.iter().map(|b| unsafe { b.assume_init() }).collect()
+    }
+
+    /// `ZSTD_compress(level)`: zstd's simplest one-shot API.
+    pub fn compress_simple(src: &[u8], level: i32) -> Vec<u8> {
+        let mut dst = vec![0u8; compress_bound(src.len()).unwrap()];
+        // SAFETY: buffers valid for their lengths.
+        let n = check(unsafe {
+            sys::ZSTD_compress(
+                dst.as_mut_ptr().cast(),
+                dst.len(),
+                src.as_ptr().cast(),
+                src.len(),
+                level,
+            )
+        })
+        .unwrap();
+        dst.truncate(n);
+        dst
+    }
+
+    /// A fresh context with `params` (and `dict` as raw bytes via `ZSTD_CCtx_loadDictionary`).
+    pub fn compress_with(
+        src: &[u8],
+        params: &[(sys::ZSTD_cParameter, i32)],
+        dict: &[u8],
+    ) -> Vec<u8> {
+        let mut cctx = CCtx::new().unwrap();
+        for &(p, v) in params {
+            cctx.set(p, v).unwrap();
+        }
+        if !dict.is_empty() {
+            // SAFETY: live context, dict readable for its length (zstd copies it).
+            check(unsafe {
+                sys::ZSTD_CCtx_loadDictionary(cctx.0.as_ptr(), dict.as_ptr().cast(), dict.len())
+            })
+            .unwrap();
+        }
+        let mut dst = Vec::with_capacity(compress_bound(src.len()).unwrap());
+        cctx.compress(src, &mut dst).unwrap();
+        dst
+    }
+}
