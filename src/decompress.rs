@@ -392,3 +392,394 @@ pub fn frame_content_size(frame: &[u8]) -> Result<u64> {
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compress::{CParam, Compressor};
+    use crate::corpus;
+    use crate::zstd::reference;
+
+    fn views(items: &[Vec<u8>]) -> Vec<&[u8]> {
+        items.iter().map(Vec::as_slice).collect()
+    }
+
+    fn opts(threads: i32, keep_going: bool) -> BatchOptions<'static> {
+        BatchOptions {
+            threads,
+            keep_going,
+            progress: None,
+        }
+    }
+
+    fn compress(c: &Compressor, items: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let out = c.compress(&views(items)[..], &mut opts(2, false)).unwrap();
+        (0..items.len())
+            .map(|i| out.output.get(i).unwrap().to_vec())
+            .collect()
+    }
+
+    fn items() -> Vec<Vec<u8>> {
+        let mut items = corpus::json_records(500, 11);
+        items.insert(0, Vec::new());
+        items.extend(corpus::text_chunks(6, 64 << 10, 12));
+        items.extend(corpus::low_compressibility(10, 4096, 13));
+        items.extend([Vec::new(), Vec::new()]);
+        items
+    }
+
+    fn decompress(
+        d: &Decompressor,
+        frames: &[Vec<u8>],
+        sizes: Option<&[u64]>,
+        threads: i32,
+    ) -> Result<Vec<Vec<u8>>> {
+        let out = d.decompress(&views(frames)[..], sizes, &mut opts(threads, false))?;
+        assert_eq!(out.output.count(), frames.len());
+        Ok((0..frames.len())
+            .map(|i| out.output.get(i).unwrap().to_vec())
+            .collect())
+    }
+
+    #[test]
+    fn round_trips_at_every_level_class_and_thread_count() {
+        let items = items();
+        let d = Decompressor::new();
+        for level in [-5, 1, 3, 19] {
+            let frames = compress(&Compressor::new(level).unwrap(), &items);
+            for threads in [0, 1, 2, -1] {
+                assert_eq!(
+                    decompress(&d, &frames, None, threads).unwrap(),
+                    items,
+                    "level {level} threads {threads}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn into_dst_of_the_exact_total_packs_items_in_order() {
+        let items = items();
+        let frames = compress(&Compressor::new(3).unwrap(), &items);
+        let total: usize = items.iter().map(Vec::len).sum();
+        let d = Decompressor::new();
+        for threads in [1, 2] {
+            let mut dst = vec![MaybeUninit::new(0x55u8); total + 8];
+            let out = d
+                .decompress_into(
+                    &views(&frames)[..],
+                    None,
+                    &mut opts(threads, false),
+                    &mut dst[..total],
+                )
+                .unwrap();
+            let (used, segs) = out.output;
+            assert_eq!(used, total);
+            let bytes = reference::bytes(&dst);
+            for (i, s) in segs.iter().enumerate() {
+                assert_eq!(
+                    &bytes[s.offset as usize..][..s.length as usize],
+                    &items[i][..]
+                );
+            }
+            assert!(bytes[total..].iter().all(|&b| b == 0x55));
+            let mut short = vec![MaybeUninit::new(0u8); total - 1];
+            let err = d
+                .decompress_into(
+                    &views(&frames)[..],
+                    None,
+                    &mut opts(threads, false),
+                    &mut short,
+                )
+                .unwrap_err();
+            assert_eq!(err.kind, ErrorKind::DstTooSmall);
+        }
+    }
+
+    /// Frames of `items` with one bad frame at `bad`, made by `spoil`.
+    fn with_bad(bad: usize, spoil: impl FnOnce(&mut Vec<u8>)) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let items = corpus::json_records(300, 21);
+        let mut frames = compress(&Compressor::new(3).unwrap(), &items);
+        spoil(&mut frames[bad]);
+        (items, frames)
+    }
+
+    fn expect_item_error(
+        frames: &[Vec<u8>],
+        d: &Decompressor,
+        bad: usize,
+        kind: ErrorKind,
+    ) -> Error {
+        let mut last = None;
+        for threads in [1, 2] {
+            let err = decompress(d, frames, None, threads).unwrap_err();
+            assert_eq!(
+                (err.kind, err.item),
+                (kind, Some(bad as u64)),
+                "threads {threads}: {err}"
+            );
+            last = Some(err);
+        }
+        last.unwrap()
+    }
+
+    #[test]
+    fn bad_frames_fail_their_item_without_crashing() {
+        let d = Decompressor::new();
+        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, ErrorKind)> = vec![
+            (
+                "truncated",
+                Box::new(|f: &mut Vec<u8>| f.truncate(f.len() - 3)),
+                ErrorKind::Zstd,
+            ),
+            (
+                "empty",
+                Box::new(|f: &mut Vec<u8>| f.clear()),
+                ErrorKind::Zstd,
+            ),
+            (
+                "header only",
+                Box::new(|f: &mut Vec<u8>| f.truncate(5)),
+                ErrorKind::Zstd,
+            ),
+            (
+                "trailing bytes",
+                Box::new(|f: &mut Vec<u8>| f.extend_from_slice(b"xyz")),
+                ErrorKind::Zstd,
+            ),
+            (
+                "second frame",
+                Box::new(|f: &mut Vec<u8>| {
+                    let g = f.clone();
+                    f.extend_from_slice(&g)
+                }),
+                ErrorKind::Zstd,
+            ),
+            (
+                "bad magic",
+                Box::new(|f: &mut Vec<u8>| f[0] ^= 0xFF),
+                ErrorKind::Zstd,
+            ),
+            (
+                "reserved block type",
+                Box::new(|f: &mut Vec<u8>| {
+                    let h = zstd::frame_header(f, false).unwrap().header_size;
+                    f[h] |= 0x06
+                }),
+                ErrorKind::Zstd,
+            ),
+        ];
+        for (name, spoil, kind) in cases {
+            let (_, frames) = with_bad(123, spoil);
+            let Err(err) = decompress(&d, &frames, None, 1) else {
+                panic!("{name}: decompressed")
+            };
+            assert_eq!((err.kind, err.item), (kind, Some(123)), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn checksum_mismatch_is_a_zstd_error() {
+        let items = corpus::json_records(50, 3);
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::Checksum, 1).unwrap();
+        let mut frames = compress(&c, &items);
+        let last = frames[7].len() - 1;
+        frames[7][last] ^= 1;
+        let err = expect_item_error(&frames, &Decompressor::new(), 7, ErrorKind::Zstd);
+        assert!(err.message.contains("checksum"), "{err}");
+    }
+
+    #[test]
+    fn sizes_must_match_exactly_and_are_needed_without_content_size() {
+        let items = corpus::json_records(100, 4);
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::ContentSize, 0).unwrap();
+        let frames = compress(&c, &items);
+        let d = Decompressor::new();
+        expect_item_error(&frames, &d, 0, ErrorKind::NoContentSize);
+        let mut sizes: Vec<u64> = items.iter().map(|i| i.len() as u64).collect();
+        assert_eq!(decompress(&d, &frames, Some(&sizes), 2).unwrap(), items);
+        sizes[40] += 1;
+        let err = decompress(&d, &frames, Some(&sizes), 2).unwrap_err();
+        assert_eq!((err.kind, err.item), (ErrorKind::SizeMismatch, Some(40)));
+        let (declared, actual) = (sizes[40].to_string(), items[40].len().to_string());
+        assert!(
+            err.message.contains(&declared) && err.message.contains(&actual),
+            "{err}"
+        );
+        sizes[40] -= 2;
+        let err = decompress(&d, &frames, Some(&sizes), 1).unwrap_err();
+        assert_eq!(
+            (err.kind, err.item),
+            (ErrorKind::SizeMismatch, Some(40)),
+            "{err}"
+        );
+        // A size given for a frame whose header records another one.
+        let with_size = compress(&Compressor::new(3).unwrap(), &items);
+        let mut given = vec![SIZE_UNKNOWN; items.len()];
+        given[9] = 5;
+        let err = decompress(&d, &with_size, Some(&given), 1).unwrap_err();
+        assert_eq!((err.kind, err.item), (ErrorKind::SizeMismatch, Some(9)));
+        assert!(err.message.contains('5') && err.message.contains(&items[9].len().to_string()));
+    }
+
+    #[test]
+    fn limits_fail_before_allocating() {
+        let items = corpus::json_records(100, 5);
+        let frames = compress(&Compressor::new(3).unwrap(), &items);
+        let mut d = Decompressor::new();
+        let biggest = items.iter().map(Vec::len).max().unwrap();
+        let at = items.iter().position(|i| i.len() == biggest).unwrap();
+        d.set_max_item_size(biggest as u64 - 1);
+        expect_item_error(&frames, &d, at, ErrorKind::Limit);
+        d.set_max_item_size(DEFAULT_MAX_ITEM_SIZE);
+        let total: u64 = items.iter().map(|i| i.len() as u64).sum();
+        d.set_max_total_size(total - 1);
+        let err = decompress(&d, &frames, None, 2).unwrap_err();
+        assert_eq!((err.kind, err.item), (ErrorKind::Limit, None));
+        d.set_max_total_size(total);
+        assert_eq!(decompress(&d, &frames, None, 2).unwrap(), items);
+
+        // A 17-byte frame that declares 100 GiB.
+        let mut bomb = vec![0x28, 0xB5, 0x2F, 0xFD, 0xE0];
+        bomb.extend_from_slice(&(100u64 << 30).to_le_bytes());
+        bomb.extend_from_slice(&[0x01, 0x00, 0x00, 0x00]);
+        let err = decompress(&Decompressor::new(), &[bomb], None, 1).unwrap_err();
+        assert_eq!((err.kind, err.item), (ErrorKind::Limit, Some(0)));
+    }
+
+    #[test]
+    fn window_log_max_rejects_larger_windows_and_magicless_round_trips() {
+        let items = corpus::text_chunks(3, 1 << 20, 6);
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::WindowLog, 20).unwrap();
+        let frames = compress(&c, &items);
+        let mut d = Decompressor::new();
+        d.set_param(DParam::WindowLogMax, 10).unwrap();
+        expect_item_error(&frames, &d, 0, ErrorKind::Limit);
+        d.set_param(DParam::WindowLogMax, 20).unwrap();
+        assert_eq!(decompress(&d, &frames, None, 2).unwrap(), items);
+        assert_eq!(
+            d.set_param(DParam::WindowLogMax, 5).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+
+        c.set_param(CParam::Magicless, 1).unwrap();
+        let magicless = compress(&c, &items);
+        assert!(decompress(&Decompressor::new(), &magicless, None, 1).is_err());
+        let mut d = Decompressor::new();
+        d.set_param(DParam::Magicless, 1).unwrap();
+        assert_eq!(decompress(&d, &magicless, None, 2).unwrap(), items);
+        let mut trailing = magicless.clone();
+        trailing[1].push(0);
+        expect_item_error(&trailing, &d, 1, ErrorKind::Zstd);
+    }
+
+    #[test]
+    fn dictionaries_are_required_and_must_match() {
+        let samples = corpus::json_records(2000, 7);
+        let mut data = Vec::new();
+        let mut segments = Vec::new();
+        for s in &samples {
+            segments.push(crate::Segment {
+                offset: data.len() as u64,
+                length: s.len() as u64,
+            });
+            data.extend_from_slice(s);
+        }
+        let samples = crate::Buffer::from_vec(data, segments).unwrap();
+        let train = |cap: usize| {
+            let mut dict = vec![MaybeUninit::new(0); cap];
+            let n = crate::compress::train_dictionary(&samples, &mut dict).unwrap();
+            reference::bytes(&dict[..n])
+        };
+        let (dict, other) = (train(8 << 10), train(4 << 10));
+        let items = corpus::json_records(200, 8);
+        let mut c = Compressor::new(3).unwrap();
+        c.load_dictionary(&dict).unwrap();
+        let frames = compress(&c, &items);
+        expect_item_error(&frames, &Decompressor::new(), 0, ErrorKind::Dictionary);
+        let mut wrong = Decompressor::new();
+        wrong.load_dictionary(&other).unwrap();
+        expect_item_error(&frames, &wrong, 0, ErrorKind::Dictionary);
+        let mut right = Decompressor::new();
+        right.load_dictionary(&dict).unwrap();
+        for threads in [1, 2] {
+            assert_eq!(decompress(&right, &frames, None, threads).unwrap(), items);
+        }
+    }
+
+    #[test]
+    fn keep_going_completes_the_rest_and_lists_failures_in_order() {
+        let items = corpus::json_records(1000, 9);
+        let mut frames = compress(&Compressor::new(1).unwrap(), &items);
+        frames[3].truncate(4);
+        frames[500].push(7);
+        frames[999].clear();
+        for threads in [1, 2] {
+            let out = Decompressor::new()
+                .decompress(&views(&frames)[..], None, &mut opts(threads, true))
+                .unwrap();
+            let failed: Vec<u64> = out.failures.iter().map(|e| e.item.unwrap()).collect();
+            assert_eq!(failed, [3, 500, 999]);
+            for (i, item) in items.iter().enumerate() {
+                let got = out.output.get(i).unwrap();
+                if failed.contains(&(i as u64)) {
+                    assert!(got.is_empty());
+                } else {
+                    assert_eq!(got, &item[..], "item {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lowest_failing_item_wins_in_fail_fast_mode() {
+        let items = corpus::json_records(200, 10);
+        let mut frames = compress(&Compressor::new(1).unwrap(), &items);
+        let n = frames[20].len();
+        frames[20][n / 2..].iter_mut().for_each(|b| *b ^= 0xA5); // found while decompressing
+        frames[150].clear(); // found from the header
+        let err = decompress(&Decompressor::new(), &frames, None, 1).unwrap_err();
+        assert_eq!(err.item, Some(20), "{err}");
+    }
+
+    #[test]
+    fn empty_batches_and_empty_frames_keep_their_count() {
+        let d = Decompressor::new();
+        assert_eq!(decompress(&d, &[], None, 2).unwrap().len(), 0);
+        let c = Compressor::new(3).unwrap();
+        let one_empty = compress(&c, &[Vec::new()]);
+        assert_eq!(
+            decompress(&d, &one_empty, None, 2).unwrap(),
+            vec![Vec::<u8>::new()]
+        );
+        let mut items = corpus::text_chunks(40, 32 << 10, 14);
+        items.extend(std::iter::repeat(Vec::new()).take(5));
+        let frames = compress(&c, &items);
+        assert_eq!(decompress(&d, &frames, None, 2).unwrap(), items);
+        let many: Vec<Vec<u8>> = (0..100_000u32)
+            .map(|i| i.to_string().into_bytes())
+            .collect();
+        let frames = compress(&Compressor::new(1).unwrap(), &many);
+        assert_eq!(decompress(&d, &frames, None, 2).unwrap(), many);
+    }
+
+    #[test]
+    fn frame_content_size_reads_the_header() {
+        let frame = reference::compress_simple(b"hello world", 3);
+        assert_eq!(frame_content_size(&frame).unwrap(), 11);
+        assert_eq!(
+            frame_content_size(&frame[..3]).unwrap_err().kind,
+            ErrorKind::Zstd
+        );
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::ContentSize, 0).unwrap();
+        let frames = compress(&c, &[b"hello".to_vec()]);
+        assert_eq!(
+            frame_content_size(&frames[0]).unwrap_err().kind,
+            ErrorKind::NoContentSize
+        );
+    }
+}
