@@ -40,6 +40,13 @@
 #define ZSEG_ERROR_MESSAGE_SIZE 256
 
 /**
+ * Flag for `zseg_seekable_write`: store each item's checksum (the low 32 bits of its XXH64) in
+ * the seek table, taken from the frames' own zstd checksums, so the frames must have been
+ * compressed with `ZSEG_CPARAM_CHECKSUM` (else `ZSEG_ERR_INVALID_ARGUMENT`).
+ */
+#define ZSEG_SEEKABLE_CHECKSUMS 1
+
+/**
  * Result of every fallible function. The values are ABI: they are never renumbered, only
  * appended to.
  */
@@ -108,6 +115,10 @@ enum zseg_result
      * A bug caught at the boundary.
      */
     ZSEG_ERR_INTERNAL = 14,
+    /**
+     * A file could not be opened, mapped, written or renamed (the message has the OS error).
+     */
+    ZSEG_ERR_IO = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -211,6 +222,11 @@ typedef struct zseg_compressor zseg_compressor;
  * exclusive access.
  */
 typedef struct zseg_decompressor zseg_decompressor;
+
+/**
+ * An opened seekable file: its frames as a zero-copy buffer and their decompressed sizes.
+ */
+typedef struct zseg_seekable zseg_seekable;
 
 /**
  * Progress callback: `items_done` of `items_total` are finished. Return nonzero to cancel.
@@ -722,6 +738,65 @@ zseg_result zseg_frame_content_size(const uint8_t *frame,
  * NULL, never to be freed; "unknown result" for a value that is not a code. Thread-safe.
  */
 const char *zseg_result_str(zseg_result code);
+
+/**
+ * Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with
+ * its content size in the header) to `path` as one zstd seekable-format file: the frames back
+ * to back, then the seek table in a skippable frame. Any zstd decoder decompresses the file to
+ * the concatenation of the items; any seekable reader finds item i directly.
+ *
+ * Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
+ * `path` is untouched. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS`. The format stores sizes in 32
+ * bits: a frame or item over 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and
+ * zstd's reference seekable reader accepts items up to 1 GiB only). A frame without content
+ * size is `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
+ * Thread-safe.
+ */
+zseg_result zseg_seekable_write(const struct zseg_collection *frames,
+                                const char *path,
+                                uint32_t flags,
+                                struct zseg_error *err);
+
+/**
+ * Opens a seekable-format file read-only through a memory mapping and validates its seek
+ * table (magic numbers, descriptor, entry count against the file size, every frame inside the
+ * data part, sizes adding up to the data part): a bad file is `ZSEG_ERR_ZSTD` (or
+ * `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, and
+ * nothing is read past the mapping. The mapping lives until the handle and every holder of its
+ * frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
+ * On success the caller frees `*out` with `zseg_seekable_free`. Thread-safe.
+ */
+zseg_result zseg_seekable_open(const char *path,
+                               struct zseg_seekable **out,
+                               struct zseg_error *err);
+
+/**
+ * As `zseg_seekable_open`, over the caller's `data[0..size)` (borrowed, not copied): keep it
+ * alive and unchanged while the handle or anything holding its frames lives. Thread-safe.
+ */
+zseg_result zseg_seekable_open_memory(const uint8_t *data,
+                                      size_t size,
+                                      struct zseg_seekable **out,
+                                      struct zseg_error *err);
+
+/**
+ * Frees the handle. Its frames buffer (and so the mapping) lives on while a collection or a
+ * buffer reference holds it. NULL is a no-op.
+ */
+void zseg_seekable_free(struct zseg_seekable *s);
+
+/**
+ * The frames, borrowed and zero-copy: segment i is frame i. Valid while the handle lives (pass
+ * it to `zseg_collection_new` to keep it longer); never freed by the caller. With
+ * `zseg_seekable_sizes` it feeds `zseg_decompress_buffer` directly. NULL for NULL. Thread-safe.
+ */
+const struct zseg_buffer *zseg_seekable_frames(const struct zseg_seekable *s);
+
+/**
+ * The decompressed size of every frame, from the seek table (`zseg_buffer_count` of the frames
+ * entries), valid while the handle lives. NULL for NULL or a file of 0 frames. Thread-safe.
+ */
+const uint64_t *zseg_seekable_sizes(const struct zseg_seekable *s);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Partial,
     /// A bug caught at the boundary.
     Internal,
+    /// A file could not be opened, mapped, written or renamed.
+    Io,
 }
 
 /// An error with its context.

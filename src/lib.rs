@@ -12,6 +12,8 @@ pub mod corpus;
 mod decompress;
 mod error;
 pub mod ffi;
+mod mmap;
+mod seekable;
 mod zstd;
 
 pub use batch::{BatchOptions, Items, Outcome, Packed, Progress};
@@ -22,6 +24,7 @@ pub use decompress::{
     frame_content_size, DParam, Decompressor, DEFAULT_MAX_ITEM_SIZE, SIZE_UNKNOWN,
 };
 pub use error::{Error, ErrorKind, Result};
+pub use seekable::{write as write_seekable, Seekable};
 
 /// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).
 pub fn zstd_version() -> u32 {

@@ -44,6 +44,21 @@ impl Drop for Borrowed {
     }
 }
 
+/// Caller memory as buffer storage (`data` checked non-NULL unless `size` is 0).
+pub(crate) fn borrowed(
+    data: *const u8,
+    size: usize,
+    release: zseg_release_fn,
+    ctx: *mut c_void,
+) -> Storage {
+    Box::new(Borrowed {
+        ptr: data,
+        len: size,
+        release,
+        ctx,
+    })
+}
+
 /// Hands a new buffer to the caller.
 pub(crate) fn into_handle(buffer: Buffer) -> *mut Buffer {
     Arc::into_raw(Arc::new(buffer)).cast_mut()
@@ -128,12 +143,7 @@ pub extern "C" fn zseg_buffer_new_borrowed(
         check_segments(segs, bytes.len())?;
         let segments = copy_segments(segs)?;
         // From here on nothing fails, so release is owned by the buffer.
-        let storage: Storage = Box::new(Borrowed {
-            ptr: data,
-            len: size,
-            release,
-            ctx: release_ctx,
-        });
+        let storage = borrowed(data, size, release, release_ctx);
         put(out, into_handle(Buffer::from_valid(storage, segments)));
         Ok(())
     })

@@ -41,6 +41,8 @@ pub enum zseg_result {
     ZSEG_ERR_PARTIAL = 13,
     /// A bug caught at the boundary.
     ZSEG_ERR_INTERNAL = 14,
+    /// A file could not be opened, mapped, written or renamed (the message has the OS error).
+    ZSEG_ERR_IO = 15,
 }
 
 use zseg_result::*;
@@ -83,6 +85,7 @@ pub(crate) fn code_of(kind: ErrorKind) -> zseg_result {
         ErrorKind::Cancelled => ZSEG_ERR_CANCELLED,
         ErrorKind::Partial => ZSEG_ERR_PARTIAL,
         ErrorKind::Internal => ZSEG_ERR_INTERNAL,
+        ErrorKind::Io => ZSEG_ERR_IO,
     }
 }
 
@@ -104,6 +107,7 @@ pub(crate) fn name_of(code: ResultCode) -> &'static str {
         12 => "ZSEG_ERR_CANCELLED\0",
         13 => "ZSEG_ERR_PARTIAL\0",
         14 => "ZSEG_ERR_INTERNAL\0",
+        15 => "ZSEG_ERR_IO\0",
         _ => "unknown result\0",
     }
 }

@@ -12,6 +12,7 @@ mod collection;
 mod compress;
 mod decompress;
 mod error;
+mod seekable;
 
 use std::ffi::c_char;
 use std::mem::MaybeUninit;
@@ -22,6 +23,7 @@ pub use collection::*;
 pub use compress::*;
 pub use decompress::*;
 pub use error::*;
+pub use seekable::*;
 
 use crate::batch::Items;
 use crate::error::{Error, ErrorKind, Result};

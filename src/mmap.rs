@@ -1,0 +1,69 @@
+//! A read-only memory mapping of a whole file, used as buffer storage.
+//!
+//! Like `zstd.rs` for zstd, this is the one module that calls the operating system's `mmap`.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::ptr::NonNull;
+
+/// A private, read-only mapping of a file; unmapped on drop.
+pub struct Mmap {
+    ptr: NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the mapping is read-only and owned; any thread may read it.
+unsafe impl Send for Mmap {}
+// SAFETY: as above; nothing mutates it.
+unsafe impl Sync for Mmap {}
+
+impl Mmap {
+    /// Maps all of `file` (an empty file gives an empty mapping).
+    pub fn map(file: &File) -> std::io::Result<Self> {
+        let len = usize::try_from(file.metadata()?.len())
+            .map_err(|_| std::io::Error::other("file too large to map"))?;
+        if len == 0 {
+            return Ok(Mmap {
+                ptr: NonNull::dangling(),
+                len: 0,
+            });
+        }
+        // SAFETY: a fresh private read-only mapping of an open descriptor; the result is checked.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        let ptr =
+            NonNull::new(p.cast::<u8>()).ok_or_else(|| std::io::Error::other("mmap gave NULL"))?;
+        Ok(Mmap { ptr, len })
+    }
+}
+
+impl AsRef<[u8]> for Mmap {
+    fn as_ref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: the mapping is len readable bytes, alive until drop. (Another process truncating
+        // the file can raise SIGBUS, as with any mapped file; documented in the header.)
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for Mmap {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: unmapping exactly the region mapped in `map`, once.
+            unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+        }
+    }
+}
