@@ -526,7 +526,8 @@ mod tests {
     #[test]
     fn bad_frames_fail_their_item_without_crashing() {
         let d = Decompressor::new();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, ErrorKind)> = vec![
+        type Spoil = Box<dyn Fn(&mut Vec<u8>)>;
+        let cases: Vec<(&str, Spoil, ErrorKind)> = vec![
             (
                 "truncated",
                 Box::new(|f: &mut Vec<u8>| f.truncate(f.len() - 3)),
