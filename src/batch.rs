@@ -13,6 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
+use crate::recycle::{self, Recycled};
 use crate::zstd::{Cursor, Dst};
 
 /// Batches lighter than this run inline on the calling thread.
@@ -124,8 +125,7 @@ pub(crate) fn to_collection(
     let mut outputs = Vec::new();
     reserve(&mut outputs, plan.chunks.len())?;
     for range in &plan.chunks {
-        let mut data = Vec::new();
-        reserve(&mut data, chunk_bound(job, range)?)?;
+        let data = recycle::take(chunk_bound(job, range)?)?;
         outputs.push((data, zeroed_segments(range.len())?));
     }
     let tasks = outputs
@@ -145,7 +145,10 @@ pub(crate) fn to_collection(
         if trim {
             data.shrink_to_fit();
         }
-        buffers.push(Arc::new(Buffer::from_valid(Box::new(data), segments)));
+        buffers.push(Arc::new(Buffer::from_valid(
+            Box::new(Recycled(data)),
+            segments,
+        )));
     }
     Ok(Outcome {
         output: Collection::new(buffers)?,
@@ -256,13 +259,14 @@ impl Plan {
             0 | 1 => 1,
             t => (t as usize).min(cpus()),
         };
-        if workers == 1 || total < INLINE_WEIGHT {
-            return Plan {
-                chunks: std::iter::once(0..n).collect(),
-                workers: 1,
-            };
-        }
-        let target = (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT);
+        let workers = if total < INLINE_WEIGHT { 1 } else { workers };
+        // Inline runs still cut their output into chunks: allocations of a few MiB are served
+        // again from the heap on the next batch, where one huge one would be mapped afresh and
+        // page-faulted in every time.
+        let target = match workers {
+            1 => MAX_CHUNK_WEIGHT,
+            _ => (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
+        };
         let mut chunks = Vec::new();
         let (mut start, mut acc) = (0, 0u64);
         for i in 0..n {

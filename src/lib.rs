@@ -13,6 +13,7 @@ mod decompress;
 mod error;
 pub mod ffi;
 mod mmap;
+mod recycle;
 mod seekable;
 mod zstd;
 
