@@ -109,7 +109,12 @@ pub(crate) trait Job: Sync {
 
 /// Sum of the output bounds of all items.
 pub(crate) fn total_bound(job: &impl Job) -> Result<usize> {
-    (0..job.count())
+    bound_of(job, 0..job.count())
+}
+
+/// Sum of the output bounds of items `range`.
+fn bound_of(job: &impl Job, range: Range<usize>) -> Result<usize> {
+    range
         .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
         .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
 }
@@ -125,7 +130,7 @@ pub(crate) fn to_collection(
     let mut outputs = Vec::new();
     reserve(&mut outputs, plan.chunks.len())?;
     for range in &plan.chunks {
-        let data = recycle::take(chunk_bound(job, range)?)?;
+        let data = recycle::take(bound_of(job, range.clone())?)?;
         outputs.push((data, zeroed_segments(range.len())?));
     }
     let tasks = outputs
@@ -179,7 +184,7 @@ pub(crate) fn to_dst(
     reserve(&mut regions, plan.chunks.len())?;
     let mut start = 0;
     for range in &plan.chunks {
-        let len = chunk_bound(job, range)?;
+        let len = bound_of(job, range.clone())?;
         regions.push((start, len));
         start += len;
     }
@@ -224,13 +229,6 @@ pub(crate) fn to_dst(
     })
 }
 
-fn chunk_bound(job: &impl Job, range: &Range<usize>) -> Result<usize> {
-    range
-        .clone()
-        .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
-        .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
-}
-
 fn reserve<T>(v: &mut Vec<T>, n: usize) -> Result<()> {
     v.try_reserve_exact(n)
         .map_err(|_| Error::alloc(&format!("reserving {n} elements of output")))
@@ -260,9 +258,8 @@ impl Plan {
             t => (t as usize).min(cpus()),
         };
         let workers = if total < INLINE_WEIGHT { 1 } else { workers };
-        // Inline runs still cut their output into chunks: allocations of a few MiB are served
-        // again from the heap on the next batch, where one huge one would be mapped afresh and
-        // page-faulted in every time.
+        // Inline runs still cut their output into chunks of a few MiB, which the recycle pool
+        // can serve again to later batches.
         let target = match workers {
             1 => MAX_CHUNK_WEIGHT,
             _ => (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
@@ -283,8 +280,10 @@ impl Plan {
     }
 }
 
+/// CPUs this process may use, read once (the lookup parses cgroup files).
 fn cpus() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static CPUS: OnceLock<usize> = OnceLock::new();
+    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// One rayon pool per worker count, built on first use and kept for the process lifetime.
