@@ -113,7 +113,7 @@ pub(crate) fn total_bound(job: &impl Job) -> Result<usize> {
 }
 
 /// Sum of the output bounds of items `range`.
-fn bound_of(job: &impl Job, range: Range<usize>) -> Result<usize> {
+fn bound_of(job: &impl Job, mut range: Range<usize>) -> Result<usize> {
     range
         .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
         .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
