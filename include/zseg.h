@@ -47,11 +47,6 @@
 #define ZSEG_SEEKABLE_CHECKSUMS 1
 
 /**
- * Most bytes of freed output kept for reuse.
- */
-#define POOL_BYTES (64 << 20)
-
-/**
  * Result of every fallible function. The values are ABI: they are never renumbered, only
  * appended to.
  */
