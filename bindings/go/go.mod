@@ -1,0 +1,3 @@
+module zseg
+
+go 1.19
