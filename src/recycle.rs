@@ -17,27 +17,53 @@ pub(crate) const MIN_BYTES: usize = 1 << 20;
 /// Most bytes of freed output kept for reuse.
 pub(crate) const POOL_BYTES: usize = 32 << 20;
 
-static POOL: Mutex<Pool> = Mutex::new(Pool {
-    free: VecDeque::new(),
-    bytes: 0,
-});
+static POOL: Mutex<Pool> = Mutex::new(Pool::new());
 
+/// Freed buffers, oldest first.
 struct Pool {
     free: VecDeque<Vec<u8>>,
     bytes: usize,
 }
 
-/// An empty vector with room for at least `capacity` bytes: recycled when one fits without
-/// wasting more than a quarter of it, else newly allocated (`Alloc` if that fails).
-pub fn take(capacity: usize) -> Result<Vec<u8>> {
-    if capacity >= MIN_BYTES {
-        let mut pool = lock(&POOL);
-        let fits = |v: &Vec<u8>| (capacity..=capacity + capacity / 4).contains(&v.capacity());
-        if let Some(i) = pool.free.iter().position(fits) {
-            let v = pool.free.swap_remove_back(i).expect("found above");
-            pool.bytes -= v.capacity();
-            return Ok(v);
+impl Pool {
+    const fn new() -> Self {
+        Pool {
+            free: VecDeque::new(),
+            bytes: 0,
         }
+    }
+
+    /// A kept buffer with room for `capacity` bytes, wasting at most a quarter of it.
+    fn take(&mut self, capacity: usize) -> Option<Vec<u8>> {
+        if capacity < MIN_BYTES {
+            return None;
+        }
+        let fits = |v: &Vec<u8>| (capacity..=capacity + capacity / 4).contains(&v.capacity());
+        let v = self.free.swap_remove_back(self.free.iter().position(fits)?)?;
+        self.bytes -= v.capacity();
+        Some(v)
+    }
+
+    /// Keeps `v` if it is worth it, evicting the oldest buffers beyond [`POOL_BYTES`].
+    fn give(&mut self, mut v: Vec<u8>) {
+        if !(MIN_BYTES..=POOL_BYTES).contains(&v.capacity()) {
+            return;
+        }
+        v.clear();
+        self.bytes += v.capacity();
+        self.free.push_back(v);
+        while self.bytes > POOL_BYTES {
+            let oldest = self.free.pop_front().expect("bytes > 0 means entries");
+            self.bytes -= oldest.capacity();
+        }
+    }
+}
+
+/// An empty vector with room for at least `capacity` bytes: recycled when one fits, else newly
+/// allocated (`Alloc` if that fails).
+pub fn take(capacity: usize) -> Result<Vec<u8>> {
+    if let Some(v) = lock(&POOL).take(capacity) {
+        return Ok(v);
     }
     let mut v = Vec::new();
     v.try_reserve_exact(capacity)
@@ -57,17 +83,44 @@ impl AsRef<[u8]> for Recycled {
 
 impl Drop for Recycled {
     fn drop(&mut self) {
-        let mut v = std::mem::take(&mut self.0);
-        if !(MIN_BYTES..=POOL_BYTES).contains(&v.capacity()) {
-            return;
+        lock(&POOL).give(std::mem::take(&mut self.0));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_buffers_are_left_to_the_allocator() {
+        let mut pool = Pool::new();
+        pool.give(Vec::with_capacity(MIN_BYTES - 1));
+        assert_eq!((pool.free.len(), pool.bytes), (0, 0));
+        assert!(pool.take(100).is_none());
+    }
+
+    #[test]
+    fn a_kept_buffer_serves_a_request_of_about_its_size() {
+        let mut pool = Pool::new();
+        let v: Vec<u8> = Vec::with_capacity(4 << 20);
+        let ptr = v.as_ptr();
+        pool.give(v);
+        assert!(pool.take(2 << 20).is_none(), "would waste half of it");
+        assert!(pool.take(5 << 20).is_none(), "too small");
+        assert_eq!(pool.take(4 << 20).map(|v| v.as_ptr()), Some(ptr));
+        assert_eq!(pool.bytes, 0);
+    }
+
+    #[test]
+    fn the_pool_never_holds_more_than_its_cap_and_evicts_the_oldest() {
+        let mut pool = Pool::new();
+        let oldest = (3 << 20) + 1;
+        pool.give(Vec::with_capacity(oldest));
+        for _ in 0..20 {
+            pool.give(Vec::with_capacity(3 << 20));
+            assert!(pool.bytes <= POOL_BYTES);
         }
-        v.clear();
-        let mut pool = lock(&POOL);
-        pool.bytes += v.capacity();
-        pool.free.push_back(v);
-        while pool.bytes > POOL_BYTES {
-            let oldest = pool.free.pop_front().expect("bytes > 0 means entries");
-            pool.bytes -= oldest.capacity();
-        }
+        assert_eq!(pool.bytes, pool.free.iter().map(Vec::capacity).sum::<usize>());
+        assert!(pool.free.iter().all(|v| v.capacity() != oldest));
     }
 }
