@@ -151,7 +151,7 @@ pub extern "C" fn zseg_decompressor_memory_size(d: *const Decompressor) -> usize
 ///
 /// # Safety
 /// A non-NULL `sizes` must hold `n` readable entries.
-unsafe fn sizes<'a>(sizes: *const u64, n: usize) -> Result<Option<&'a [u64]>> {
+unsafe fn read_sizes<'a>(sizes: *const u64, n: usize) -> Result<Option<&'a [u64]>> {
     if sizes.is_null() {
         return Ok(None);
     }
@@ -163,12 +163,12 @@ unsafe fn sizes<'a>(sizes: *const u64, n: usize) -> Result<Option<&'a [u64]>> {
 fn decompress_to_collection<I: Items + ?Sized>(
     d: *const Decompressor,
     frames: &I,
-    sizes_ptr: *const u64,
+    sizes: *const u64,
     opts: *const zseg_batch_options,
     out: *mut *mut Collection,
 ) -> Result<()> {
     // SAFETY: a non-NULL d is a live decompressor; sizes has one entry per frame.
-    let (d, sizes) = unsafe { (handle(d, "d")?, sizes(sizes_ptr, frames.count())?) };
+    let (d, sizes) = unsafe { (handle(d, "d")?, read_sizes(sizes, frames.count())?) };
     let out = super::out(out, "out")?;
     run(
         opts,
@@ -259,7 +259,7 @@ pub extern "C" fn zseg_decompress_slices_into(
     d: *const Decompressor,
     frames: *const zseg_slice,
     n: usize,
-    sizes_ptr: *const u64,
+    sizes: *const u64,
     opts: *const zseg_batch_options,
     dst: *mut u8,
     dst_capacity: usize,
@@ -274,7 +274,7 @@ pub extern "C" fn zseg_decompress_slices_into(
             (
                 handle(d, "d")?,
                 SliceItems::new(frames, n)?,
-                sizes(sizes_ptr, n)?,
+                read_sizes(sizes, n)?,
                 slice_out(dst, dst_capacity, "dst")?,
                 slice_out(segments_out, n, "segments_out")?,
             )
