@@ -499,8 +499,8 @@ zseg_result zseg_compressor_set_param(struct zseg_compressor *c,
  * Loads a dictionary for all following batches: raw content or a zstd-format dictionary (e.g.
  * from `zseg_train_dictionary`), copied and digested once at the compressor's level, shared
  * read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
- * dictionary is `ZSEG_ERR_DICTIONARY` (the previous one is then removed). Not thread-safe
- * against other use of `c`.
+ * dictionary is `ZSEG_ERR_DICTIONARY`, and the compressor keeps the dictionary it had. Not
+ * thread-safe against other use of `c`.
  */
 zseg_result zseg_compressor_load_dictionary(struct zseg_compressor *c,
                                             const uint8_t *dict,

@@ -397,6 +397,9 @@ fn execute<J: Job, D: Dst + Send>(
     let mut reported = None;
     let mut report = |progress: &mut Option<Progress>| {
         let done = ctl.done_items.load(Ordering::Relaxed);
+        if ctl.cancelled.load(Ordering::Relaxed) {
+            return; // never called again once it asked to stop
+        }
         if let Some(cb) = progress {
             if reported != Some(done) && !cb(done, total) {
                 ctl.cancelled.store(true, Ordering::Relaxed);

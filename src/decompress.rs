@@ -10,7 +10,7 @@ use crate::batch::{self, BatchOptions, Items, Job, Outcome, Packed};
 use crate::collection::Collection;
 use crate::compress::{switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
-use crate::zstd::{self, DCtx, DDict, Dst, FrameHeader, HeaderError};
+use crate::zstd::{self, DCtx, DDict, Dst, FrameEnd, FrameHeader, HeaderError};
 
 /// In `sizes`: read this item's size from its frame header.
 pub const SIZE_UNKNOWN: u64 = u64::MAX;
@@ -286,7 +286,7 @@ fn truncated(len: usize) -> Error {
         zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_srcSize_wrong as i64,
         ..Error::new(
             ErrorKind::Zstd,
-            format!("truncated frame: {len} bytes end inside the frame"),
+            format!("truncated frame: the item's {len} byte(s) end inside the frame"),
         )
     }
 }
@@ -353,17 +353,26 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
         let frame = self.frames.item(i);
         let h = self.d.header(frame)?;
         match zstd::frame_length(frame, &h) {
-            None => return Err(truncated(frame.len())),
-            Some(len) if len < frame.len() => {
+            Err(FrameEnd::Truncated) => return Err(truncated(frame.len())),
+            Err(FrameEnd::ReservedBlock) => {
+                return Err(Error {
+                    zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
+                    ..Error::new(
+                        ErrorKind::Zstd,
+                        "corrupt frame: a block has the reserved type",
+                    )
+                })
+            }
+            Ok(len) if len < frame.len() => {
                 return Err(Error::new(
                     ErrorKind::Zstd,
                     format!(
-                        "{} trailing bytes after the frame (a second frame or garbage)",
+                        "{} trailing byte(s) after the frame (a second frame or garbage)",
                         frame.len() - len
                     ),
                 ))
             }
-            Some(_) => {}
+            Ok(_) => {}
         }
         match dctx.decompress(frame, dst, expected) {
             Ok(n) if n == expected => Ok(()),

@@ -39,7 +39,9 @@ impl Pool {
             return None;
         }
         let fits = |v: &Vec<u8>| (capacity..=capacity + capacity / 4).contains(&v.capacity());
-        let v = self.free.swap_remove_back(self.free.iter().position(fits)?)?;
+        let v = self
+            .free
+            .swap_remove_back(self.free.iter().position(fits)?)?;
         self.bytes -= v.capacity();
         Some(v)
     }
@@ -120,7 +122,10 @@ mod tests {
             pool.give(Vec::with_capacity(3 << 20));
             assert!(pool.bytes <= POOL_BYTES);
         }
-        assert_eq!(pool.bytes, pool.free.iter().map(Vec::capacity).sum::<usize>());
+        assert_eq!(
+            pool.bytes,
+            pool.free.iter().map(Vec::capacity).sum::<usize>()
+        );
         assert!(pool.free.iter().all(|v| v.capacity() != oldest));
     }
 }

@@ -371,26 +371,39 @@ pub fn frame_header(src: &[u8], magicless: bool) -> Result<FrameHeader, HeaderEr
     })
 }
 
+/// Why a frame's blocks do not end inside its item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameEnd {
+    /// The item ends before the last block (or the checksum) does.
+    Truncated,
+    /// A block header has the reserved block type.
+    ReservedBlock,
+}
+
 /// Length of the data frame that starts `src` and has header `h`, found by walking its block
-/// headers; `None` if `src` ends first or a block type is reserved.
-pub fn frame_length(src: &[u8], h: &FrameHeader) -> Option<usize> {
+/// headers.
+pub fn frame_length(src: &[u8], h: &FrameHeader) -> Result<usize, FrameEnd> {
     let mut pos = h.header_size;
     loop {
-        let b = src.get(pos..pos + 3)?;
+        let b = src.get(pos..pos + 3).ok_or(FrameEnd::Truncated)?;
         let header = u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
         let last = header & 1 == 1;
         let size = (header >> 3) as usize;
         pos += 3 + match (header >> 1) & 3 {
             0 | 2 => size, // raw, compressed: `size` bytes follow
             1 => 1,        // RLE: one byte repeated `size` times
-            _ => return None,
+            _ => return Err(FrameEnd::ReservedBlock),
         };
         if last {
             break;
         }
     }
     pos += if h.checksum { 4 } else { 0 };
-    (pos <= src.len()).then_some(pos)
+    if pos <= src.len() {
+        Ok(pos)
+    } else {
+        Err(FrameEnd::Truncated)
+    }
 }
 
 /// Trains a dictionary from `samples` (concatenated, lengths in `sizes`) into `dict`.
