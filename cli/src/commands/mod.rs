@@ -1,0 +1,145 @@
+//! The subcommands, and what they share: opening seekable files, dictionaries, library errors
+//! and atomic writes.
+
+mod bench;
+mod extract;
+mod info;
+mod pack;
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use zseg::{ErrorKind, Seekable};
+
+use crate::args::{Cli, Command};
+use crate::error::{CliError, CliResult};
+use crate::progress::Reporter;
+
+/// Most items a seekable file holds (zstd's `ZSTD_SEEKABLE_MAXFRAMES`).
+const MAX_ITEMS: usize = 0x800_0000;
+
+/// Runs the subcommand `cli` names.
+pub fn run(cli: Cli) -> CliResult<()> {
+    let reporter = Reporter::new(cli.quiet);
+    match cli.command {
+        Command::Pack(a) => pack::run(&a, reporter, cli.quiet),
+        Command::Unpack(a) => extract::unpack(&a, reporter),
+        Command::Get(a) => extract::get(&a, reporter),
+        Command::Info(a) => info::run(&a),
+        Command::Bench(a) => bench::run(&a, reporter),
+    }
+}
+
+/// Opens and validates the seekable file at `path`.
+fn open(path: &Path) -> CliResult<Seekable> {
+    let meta = std::fs::metadata(path).map_err(|e| CliError::io(path, e))?;
+    if meta.is_dir() {
+        return Err(CliError::new(format!("{}: is a directory", path.display())));
+    }
+    Seekable::open(path).map_err(|e| match e.kind {
+        // The library's message names the path and the OS error.
+        ErrorKind::Io => CliError::new(e.message),
+        // The library's messages name the seek table or the seekable format.
+        _ => CliError::new(format!("{}: {}", path.display(), e.message)),
+    })
+}
+
+/// A library error while working on `file`; `item` maps the error's item index (within the
+/// batch) to the item index in the file.
+fn library_error(file: &Path, e: &zseg::Error, item: impl Fn(u64) -> u64) -> CliError {
+    let what = match e.kind {
+        ErrorKind::Zstd | ErrorKind::SizeMismatch => "corrupt frame: ",
+        _ => "",
+    };
+    match e.item {
+        Some(i) => CliError::new(format!(
+            "{}: item {}: {what}{}",
+            file.display(),
+            item(i),
+            e.message
+        )),
+        None => CliError::new(format!("{}: {}", file.display(), e.message)),
+    }
+}
+
+/// Reads a whole (small) file, such as a dictionary.
+fn read_file(path: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(path).map_err(|e| CliError::io(path, e))
+}
+
+/// `path` with `suffix` appended to its file name (`x.zst` -> `x.zst.dict`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = OsString::from(path.as_os_str());
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The dictionary that goes with seekable file `file` when none is named.
+fn sidecar_dictionary(file: &Path) -> PathBuf {
+    with_suffix(file, ".dict")
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, renamed over it.
+fn write_atomically(path: &Path, bytes: &[u8]) -> CliResult<()> {
+    let tmp = with_suffix(path, &format!(".zseg-tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        CliError::io(path, e)
+    })
+}
+
+/// `bytes` for people: "1.2 MiB".
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// Uncompressed over compressed size, "-" when nothing was compressed.
+fn ratio(decompressed: u64, compressed: u64) -> String {
+    if compressed == 0 {
+        "-".into()
+    } else {
+        format!("{:.2}", decompressed as f64 / compressed as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human(0), "0 B");
+        assert_eq!(human(1023), "1023 B");
+        assert_eq!(human(1536), "1.5 KiB");
+        assert_eq!(human(64 << 20), "64.0 MiB");
+        assert_eq!(ratio(10, 0), "-");
+        assert_eq!(ratio(10, 4), "2.50");
+    }
+
+    #[test]
+    fn sidecar_is_beside_the_file() {
+        assert_eq!(
+            sidecar_dictionary(Path::new("dir/x.zst")),
+            PathBuf::from("dir/x.zst.dict")
+        );
+    }
+}

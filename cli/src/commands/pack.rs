@@ -1,0 +1,377 @@
+//! `zseg pack`: read the items, optionally train a dictionary, compress them in one batch and
+//! write the frames as a seekable file.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::mem::MaybeUninit;
+use std::path::Path;
+use std::sync::Arc;
+
+use zseg::{BatchOptions, Buffer, CParam, Compressor, Segment};
+
+use super::{
+    human, library_error, ratio, read_file, sidecar_dictionary, write_atomically, MAX_ITEMS,
+};
+use crate::args::PackArgs;
+use crate::error::{CliError, CliResult};
+use crate::frame;
+use crate::progress::{Reporter, Unit};
+
+/// Inputs are read in pieces of this size, so that progress moves on big files.
+const READ_PIECE: u64 = 8 << 20;
+/// Largest item the seekable format records (sizes are 32-bit).
+const MAX_ITEM: u64 = u32::MAX as u64;
+/// zstd's reference seekable reader refuses frames that decompress to more than this.
+const REFERENCE_READER_MAX: u64 = 1 << 30;
+/// Dictionary training reads at most about this many bytes of samples, spread over the items.
+const TRAIN_SAMPLE_BYTES: u64 = 64 << 20;
+/// zstd's smallest dictionary.
+const MIN_DICT: usize = 256;
+
+/// The input items: all bytes in one allocation, one segment per item.
+struct Items {
+    data: Vec<u8>,
+    segments: Vec<Segment>,
+}
+
+/// Bytes shared by the items buffer and the dictionary samples buffer.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
+    if a.inputs.iter().filter(|p| is_stdin(p)).count() > 1 {
+        return Err(CliError::new(
+            "standard input (-) can be read only once: give it as one INPUT",
+        ));
+    }
+    if is_stdin(&a.output) {
+        return Err(CliError::new(
+            "-o -: pack writes a seekable file, not standard output (the seek table comes last, \
+             and the file is written atomically)",
+        ));
+    }
+    if let Some(bytes) = a.train {
+        if bytes < MIN_DICT {
+            return Err(CliError::new(format!(
+                "--train {bytes}: a dictionary needs at least {MIN_DICT} bytes"
+            )));
+        }
+    }
+    let mut compressor = Compressor::new(a.level)
+        .map_err(|e| CliError::new(format!("-l {}: {}", a.level, e.message)))?;
+    if a.checksum {
+        compressor
+            .set_param(CParam::Checksum, 1)
+            .map_err(|e| CliError::new(e.message))?;
+    }
+    // An unusable dictionary file fails before the inputs are read.
+    if let Some(path) = &a.dict {
+        let dict = read_file(path)?;
+        if dict.is_empty() {
+            return Err(CliError::new(format!(
+                "{}: the dictionary is empty",
+                path.display()
+            )));
+        }
+        compressor
+            .load_dictionary(&dict)
+            .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
+        if frame::dictionary_id(&dict).is_none() && !quiet {
+            eprintln!(
+                "zseg: warning: {} is not a zstd-format dictionary: the frames name no \
+                 dictionary, so unpack and get need --dict {0} explicitly",
+                path.display()
+            );
+        }
+    }
+
+    let items = read_inputs(&a.inputs, a.lines, reporter)?;
+    check_limits(&items, quiet)?;
+    let total_in: u64 = items.segments.iter().map(|s| s.length).sum();
+    let count = items.segments.len();
+    let data = Arc::new(items.data);
+    let buffer = Buffer::new(Box::new(Shared(data.clone())), items.segments)
+        .map_err(|e| CliError::new(format!("internal error: {e}")))?;
+
+    let mut trained = None;
+    if let Some(bytes) = a.train {
+        let dict = train(&buffer, &data, bytes, reporter)?;
+        compressor
+            .load_dictionary(&dict)
+            .map_err(|e| CliError::new(format!("the trained dictionary: {}", e.message)))?;
+        let path = a
+            .dict_out
+            .clone()
+            .unwrap_or_else(|| sidecar_dictionary(&a.output));
+        write_atomically(&path, &dict)?;
+        trained = Some((path, dict));
+    }
+
+    let frames = {
+        let phase = reporter.phase("compressing", Unit::Items, count as u64);
+        let mut report = |done, total| {
+            phase.set(done, total);
+            true
+        };
+        let mut opts = BatchOptions {
+            threads: a.threads.batch_threads(),
+            keep_going: false,
+            progress: Some(&mut report),
+        };
+        compressor
+            .compress(&buffer, &mut opts)
+            .map_err(|e| library_error(&a.output, &e, |i| i))?
+            .output
+    };
+    // The input is no longer needed while the file is written.
+    drop((buffer, data));
+    {
+        let _phase = reporter.phase("writing", Unit::Spinner, 0);
+        zseg::write_seekable(&frames, &a.output, a.checksum)
+            .map_err(|e| library_error(&a.output, &e, |i| i))?;
+    }
+
+    if !quiet {
+        let total_out: u64 = frames.buffers().iter().map(|b| b.content_size()).sum();
+        eprintln!(
+            "{}: {count} items, {} -> {} (ratio {})",
+            a.output.display(),
+            human(total_in),
+            human(total_out),
+            ratio(total_in, total_out)
+        );
+        if let Some((path, dict)) = trained {
+            eprintln!(
+                "{}: dictionary of {} (ID {}): keep it with {}",
+                path.display(),
+                human(dict.len() as u64),
+                frame::dictionary_id(&dict).unwrap_or(0),
+                a.output.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn is_stdin(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// Reads every input: one item per input, or one per line.
+fn read_inputs(inputs: &[std::path::PathBuf], lines: bool, reporter: Reporter) -> CliResult<Items> {
+    // Sizes of regular files, for the progress bar and one allocation up front.
+    let sizes: Vec<u64> = inputs
+        .iter()
+        .map(|p| {
+            if is_stdin(p) {
+                0
+            } else {
+                std::fs::metadata(p).map_or(0, |m| m.len())
+            }
+        })
+        .collect();
+    let expected: u64 = sizes.iter().sum();
+    let mut items = Items {
+        data: Vec::new(),
+        segments: Vec::new(),
+    };
+    items
+        .data
+        .try_reserve_exact(usize::try_from(expected).unwrap_or(usize::MAX))
+        .map_err(|_| CliError::new(format!("out of memory reading {}", human(expected))))?;
+    if !lines {
+        items.segments.reserve_exact(inputs.len());
+    }
+    let phase = reporter.phase("reading", Unit::Bytes, expected);
+    for path in inputs {
+        let start = items.data.len();
+        let result = if is_stdin(path) {
+            read_all(&mut io::stdin().lock(), &mut items.data, &|n| phase.add(n))
+        } else {
+            File::open(path).and_then(|mut f| read_all(&mut f, &mut items.data, &|n| phase.add(n)))
+        };
+        result.map_err(|e| {
+            let shown = if is_stdin(path) {
+                Path::new("standard input")
+            } else {
+                path.as_path()
+            };
+            CliError::io(shown, e)
+        })?;
+        let end = items.data.len();
+        if lines {
+            split_lines(&items.data, start, end, &mut items.segments);
+        } else {
+            items.segments.push(segment(start, end));
+        }
+    }
+    Ok(items)
+}
+
+/// Appends everything `r` yields to `data`, reporting bytes as they come.
+fn read_all(r: &mut impl Read, data: &mut Vec<u8>, progress: &dyn Fn(u64)) -> io::Result<()> {
+    loop {
+        let n = r.take(READ_PIECE).read_to_end(data)?;
+        if n == 0 {
+            return Ok(());
+        }
+        progress(n as u64);
+    }
+}
+
+fn segment(start: usize, end: usize) -> Segment {
+    Segment {
+        offset: start as u64,
+        length: (end - start) as u64,
+    }
+}
+
+/// One segment per line of `data[start..end]`, newlines excluded; a last line without a
+/// newline counts, a final newline adds no empty line.
+fn split_lines(data: &[u8], start: usize, end: usize, segments: &mut Vec<Segment>) {
+    let mut line = start;
+    let mut at = start;
+    while let Some(nl) = find_newline(&data[at..end]) {
+        segments.push(segment(line, at + nl));
+        line = at + nl + 1;
+        at = line;
+    }
+    if line < end {
+        segments.push(segment(line, end));
+    }
+}
+
+/// Position of the first `\n` in `bytes`, testing eight bytes at a time (lines are often long).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut base = 0;
+    for w in bytes.chunks_exact(8) {
+        let x = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ NEWLINES;
+        // Nonzero exactly when some byte of x is zero, i.e. some byte of w is a newline.
+        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+            break;
+        }
+        base += 8;
+    }
+    bytes[base..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| base + p)
+}
+
+/// Refuses what the seekable format cannot hold before any compression is done.
+fn check_limits(items: &Items, quiet: bool) -> CliResult<()> {
+    if items.segments.len() > MAX_ITEMS {
+        return Err(CliError::new(format!(
+            "{} items: a seekable file holds at most {MAX_ITEMS}",
+            items.segments.len()
+        )));
+    }
+    if let Some((i, s)) = items
+        .segments
+        .iter()
+        .enumerate()
+        .find(|(_, s)| s.length > MAX_ITEM)
+    {
+        return Err(CliError::new(format!(
+            "item {i} has {} bytes: the seekable format stores items of at most 4 GiB - 1",
+            s.length
+        )));
+    }
+    if !quiet {
+        if let Some(i) = items
+            .segments
+            .iter()
+            .position(|s| s.length > REFERENCE_READER_MAX)
+        {
+            eprintln!(
+                "zseg: warning: item {i} is over 1 GiB: zstd's reference seekable reader \
+                 refuses such frames (zseg and plain `zstd -d` read them)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Trains a dictionary of at most `capacity` bytes on (a spread-out sample of) the items.
+fn train(
+    items: &Buffer,
+    data: &Arc<Vec<u8>>,
+    capacity: usize,
+    reporter: Reporter,
+) -> CliResult<Vec<u8>> {
+    let all = items.segments();
+    let total: u64 = all.iter().map(|s| s.length).sum();
+    // Every k-th item, so that the samples span the input and stay near TRAIN_SAMPLE_BYTES.
+    let step = usize::try_from(total.div_ceil(TRAIN_SAMPLE_BYTES))
+        .unwrap_or(1)
+        .max(1);
+    let samples: Vec<Segment> = all.iter().step_by(step).copied().collect();
+    let samples = Buffer::new(Box::new(Shared(data.clone())), samples)
+        .map_err(|e| CliError::new(format!("internal error: {e}")))?;
+    let _phase = reporter.phase("training a dictionary", Unit::Spinner, 0);
+    let mut dict = vec![MaybeUninit::<u8>::uninit(); capacity];
+    let len = zseg::train_dictionary(&samples, &mut dict).map_err(|e| {
+        CliError::new(format!(
+            "--train {capacity}: {} ({} samples, {}): training needs a few hundred varied \
+             items, about 100 times the dictionary size in total",
+            e.message,
+            samples.count(),
+            human(samples.content_size())
+        ))
+    })?;
+    // The library initialized the first `len` bytes.
+    Ok(dict[..len]
+        .iter()
+        // SAFETY: train_dictionary wrote `len` bytes from the start of `dict`.
+        .map(|b| unsafe { b.assume_init() })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &[u8]) -> Vec<&[u8]> {
+        let mut segments = Vec::new();
+        split_lines(text, 0, text.len(), &mut segments);
+        segments
+            .iter()
+            .map(|s| &text[s.offset as usize..(s.offset + s.length) as usize])
+            .collect()
+    }
+
+    #[test]
+    fn lines_drop_newlines_but_keep_empty_lines() {
+        assert_eq!(lines(b""), Vec::<&[u8]>::new());
+        assert_eq!(lines(b"\n"), [b""]);
+        assert_eq!(lines(b"a\n\nb"), [&b"a"[..], b"", b"b"]);
+        assert_eq!(lines(b"a\r\nb\n"), [&b"a\r"[..], b"b"]);
+        assert_eq!(lines(b"\n\n"), [b"", b""]);
+        assert_eq!(lines(b"0123456789abcdef\n"), [b"0123456789abcdef"]);
+    }
+
+    #[test]
+    fn newlines_are_found_at_every_position() {
+        for len in 0..40 {
+            for nl in 0..len {
+                let mut v = vec![b'x'; len];
+                v[nl] = b'\n';
+                assert_eq!(find_newline(&v), Some(nl), "{len} {nl}");
+                // Bytes next to '\n' (0x09, 0x0b, 0x8a) are not newlines.
+                v[nl] = 0x8a;
+                assert_eq!(find_newline(&v), None);
+                v[nl] = 0x0b;
+                assert_eq!(find_newline(&v), None);
+            }
+            assert_eq!(find_newline(&vec![0x09; len]), None);
+        }
+    }
+}

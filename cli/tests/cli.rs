@@ -1,0 +1,767 @@
+//! End-to-end tests of the `zseg` binary: round trips through pack/unpack/get, info output,
+//! dictionaries, and clean failures (message prefixed `zseg: `, nonzero exit) on bad input.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+// --- Helpers ---------------------------------------------------------------------------------
+
+/// A scratch directory under cargo's target tmpdir, removed on drop.
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "zseg-cli-{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Tmp(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Writes `bytes` to `name` and returns its path as a string.
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        s(&p)
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn s(p: &Path) -> String {
+    p.to_str().unwrap().to_owned()
+}
+
+/// Runs zseg with `args`, feeding `stdin`.
+fn zseg_in(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zseg"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn zseg(args: &[&str]) -> Output {
+    zseg_in(args, b"")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs zseg, asserts success, returns stdout.
+fn ok(args: &[&str]) -> Vec<u8> {
+    let o = zseg(args);
+    assert!(o.status.success(), "zseg {args:?} failed: {}", stderr(&o));
+    o.stdout
+}
+
+/// Runs zseg, asserts it fails cleanly with exit status 1 and a `zseg: ` message containing
+/// `needle`; returns the message.
+fn fails(args: &[&str], needle: &str) -> String {
+    let o = zseg(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "zseg {args:?}: {e}");
+    assert!(e.starts_with("zseg: "), "zseg {args:?}: {e}");
+    assert!(e.contains(needle), "zseg {args:?}: `{needle}` not in: {e}");
+    assert!(!e.contains("panicked"), "zseg {args:?}: {e}");
+    e
+}
+
+/// The `key:` line of `zseg info`, its value trimmed.
+fn info(file: &str, key: &str) -> String {
+    let out = String::from_utf8(ok(&["info", file])).unwrap();
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")))
+        .unwrap_or_else(|| panic!("no `{key}:` in {out}"))
+        .trim()
+        .to_owned()
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// JSON-like lines, varied enough to train a dictionary on.
+fn records(n: usize) -> Vec<Vec<u8>> {
+    let mut rng = Rng(42);
+    let words = [
+        "alpha", "beta", "gamma", "delta", "status", "active", "closed", "pending",
+    ];
+    (0..n)
+        .map(|i| {
+            let mut r = format!(
+                "{{\"id\":{i},\"user\":\"user_{}\",\"status\":\"{}\",\"score\":{},\"text\":\"",
+                rng.below(5000),
+                words[rng.below(8) as usize],
+                rng.below(100_000)
+            );
+            for _ in 0..rng.below(12) + 4 {
+                r.push_str(words[rng.below(8) as usize]);
+                r.push(' ');
+            }
+            r.push_str("\"}");
+            r.into_bytes()
+        })
+        .collect()
+}
+
+fn joined_lines(items: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for i in items {
+        v.extend_from_slice(i);
+        v.push(b'\n');
+    }
+    v
+}
+
+// --- Round trips -----------------------------------------------------------------------------
+
+#[test]
+fn lines_round_trip_keeps_empty_lines() {
+    let t = Tmp::new("lines");
+    let text = b"first\n\n\nsecond line\n\n  \nlast without newline";
+    let input = t.file("in.txt", text);
+    let out = s(&t.path("l.zst"));
+    ok(&["pack", "--lines", "-o", &out, &input]);
+    assert_eq!(info(&out, "items"), "7");
+    let mut expected = text.to_vec();
+    expected.push(b'\n');
+    assert_eq!(ok(&["unpack", "--lines", &out]), expected);
+    assert_eq!(
+        ok(&["unpack", &out]),
+        b"firstsecond line  last without newline"
+    );
+    assert_eq!(ok(&["get", &out, "1"]), b"");
+    assert_eq!(ok(&["get", &out, "5"]), b"  ");
+    assert_eq!(
+        ok(&["get", "--lines", &out, "6", "1", "0"]),
+        b"last without newline\n\nfirst\n"
+    );
+
+    // A trailing newline adds no empty item; "\n" alone is one empty item; CRs stay.
+    for (text, items) in [
+        (&b"a\nb\n"[..], "2"),
+        (b"\n", "1"),
+        (b"", "0"),
+        (b"a\r\nb", "2"),
+    ] {
+        let input = t.file("more.txt", text);
+        ok(&["pack", "-q", "--lines", "-o", &out, &input]);
+        assert_eq!(info(&out, "items"), items, "{text:?}");
+    }
+    assert_eq!(ok(&["get", &out, "0"]), b"a\r");
+}
+
+#[test]
+fn binary_items_round_trip_in_file_mode() {
+    let t = Tmp::new("binary");
+    let mut rng = Rng(7);
+    let random: Vec<u8> = (0..100_000).map(|_| rng.next() as u8).collect();
+    let items: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"\0".to_vec(),
+        b"a\nb\n".to_vec(),
+        b"\n".to_vec(),
+        b"\0\0\n\0\r\n".to_vec(),
+        random.clone(),
+        vec![0; 70_000],
+        b"\xff\xfe\x00 not utf-8".to_vec(),
+        b"".to_vec(),
+        random[..1000].to_vec(),
+        b"ten".to_vec(),
+        b"eleven\n".to_vec(),
+    ];
+    let inputs: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| t.file(&format!("item{i}"), item))
+        .collect();
+    let out = s(&t.path("b.zst"));
+    let mut args = vec!["pack", "--checksum", "-T", "2", "-o", &out];
+    args.extend(inputs.iter().map(String::as_str));
+    ok(&args);
+    assert_eq!(info(&out, "items"), "12");
+
+    assert_eq!(ok(&["unpack", &out]), items.concat());
+    let dir = t.path("out");
+    ok(&["unpack", &out, "-o", &s(&dir)]);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let expected: Vec<String> = (0..12).map(|i| format!("{i:02}")).collect();
+    assert_eq!(
+        names, expected,
+        "zero-padded to the width of the last index"
+    );
+    for (i, item) in items.iter().enumerate() {
+        assert_eq!(
+            &std::fs::read(dir.join(format!("{i:02}"))).unwrap(),
+            item,
+            "{i}"
+        );
+        assert_eq!(&ok(&["get", &out, &i.to_string()]), item, "{i}");
+    }
+}
+
+#[test]
+fn hundred_thousand_lines_round_trip() {
+    let t = Tmp::new("100k");
+    let mut rng = Rng(3);
+    let mut text = Vec::new();
+    let mut lines = Vec::new();
+    for i in 0..100_000u64 {
+        let line = match rng.below(10) {
+            0 => String::new(),
+            1 => format!("{i}"),
+            _ => format!(
+                "line {i} value {} {}",
+                rng.below(1 << 20),
+                "x".repeat(rng.below(40) as usize)
+            ),
+        };
+        text.extend_from_slice(line.as_bytes());
+        text.push(b'\n');
+        lines.push(line);
+    }
+    let input = t.file("in.txt", &text);
+    let out = s(&t.path("h.zst"));
+    ok(&["pack", "--lines", "-T", "2", "-o", &out, &input]);
+    assert_eq!(info(&out, "items"), "100000");
+    let total: usize = lines.iter().map(String::len).sum();
+    assert!(info(&out, "decompressed").starts_with(&format!("{total} bytes")));
+    assert_eq!(ok(&["unpack", "--lines", "-T", "2", &out]), text);
+    let got = ok(&["get", "--lines", &out, "99999", "0", "50000", "12345"]);
+    let want: String = [99_999, 0, 50_000, 12_345]
+        .iter()
+        .map(|&i| format!("{}\n", lines[i]))
+        .collect();
+    assert_eq!(String::from_utf8(got).unwrap(), want);
+}
+
+#[test]
+fn a_64_mib_item_round_trips() {
+    let t = Tmp::new("64m");
+    // Compressible but not trivial: runs of random bytes and repeats.
+    let mut rng = Rng(11);
+    let mut item = Vec::with_capacity(64 << 20);
+    while item.len() < 64 << 20 {
+        let x = rng.next();
+        if x & 3 == 0 {
+            item.extend(std::iter::repeat_n(
+                (x >> 8) as u8,
+                64 + (x >> 16) as usize % 512,
+            ));
+        } else {
+            item.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    item.truncate(64 << 20);
+    let input = t.file("big.bin", &item);
+    let out = s(&t.path("big.zst"));
+    ok(&["pack", "-l", "1", "-o", &out, &input]);
+    assert_eq!(info(&out, "items"), "1");
+    assert!(info(&out, "decompressed").starts_with("67108864 bytes"));
+    assert!(ok(&["unpack", &out]) == item, "unpack differs");
+    assert!(ok(&["get", &out, "0"]) == item, "get differs");
+}
+
+#[test]
+fn standard_input_is_an_input() {
+    let t = Tmp::new("stdin");
+    let out = s(&t.path("s.zst"));
+    let first = t.file("first", b"from a file");
+    let o = zseg_in(&["pack", "-o", &out, &first, "-"], b"from stdin\0\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(ok(&["get", &out, "1", "0"]), b"from stdin\0\nfrom a file");
+    let o = zseg_in(&["pack", "--lines", "-o", &out, "-"], b"x\ny\n\nz");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(ok(&["unpack", "--lines", &out]), b"x\ny\n\nz\n");
+    fails(&["pack", "-o", &out, "-", "-"], "only once");
+}
+
+#[test]
+fn get_writes_items_in_the_order_given() {
+    let t = Tmp::new("get");
+    let items: Vec<Vec<u8>> = (0..20).map(|i| format!("item-{i};").into_bytes()).collect();
+    let input = t.file("in.txt", &joined_lines(&items));
+    let out = s(&t.path("g.zst"));
+    ok(&["pack", "-q", "--lines", "-o", &out, &input]);
+    assert_eq!(ok(&["get", &out, "0"]), b"item-0;");
+    assert_eq!(ok(&["get", &out, "19"]), b"item-19;");
+    assert_eq!(
+        ok(&["get", &out, "19", "0", "5", "5", "19", "7"]),
+        b"item-19;item-0;item-5;item-5;item-19;item-7;"
+    );
+    assert_eq!(
+        ok(&["get", "--lines", &out, "3", "2"]),
+        b"item-3;\nitem-2;\n"
+    );
+}
+
+#[test]
+fn an_index_out_of_range_is_an_error_and_writes_nothing() {
+    let t = Tmp::new("range");
+    let input = t.file("in.txt", b"a\nb\nc\n");
+    let out = s(&t.path("r.zst"));
+    ok(&["pack", "-q", "--lines", "-o", &out, &input]);
+    let e = fails(&["get", &out, "3"], "index 3 is out of range");
+    assert!(e.contains("3 items (0 to 2)"), "{e}");
+    let o = zseg(&["get", &out, "0", "1", "99"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty(), "nothing is written before the check");
+    fails(&["get", &out, "18446744073709551615"], "out of range");
+    // Not a number at all: a usage error.
+    let o = zseg(&["get", &out, "one"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = zseg(&["get", &out, "-1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn info_reports_items_sizes_ratio_checksums_and_dictionary() {
+    let t = Tmp::new("info");
+    let items = records(300);
+    let input = t.file("in.txt", &joined_lines(&items));
+    let out = s(&t.path("i.zst"));
+    ok(&["pack", "-q", "--lines", "-o", &out, &input]);
+    let total: usize = items.iter().map(Vec::len).sum();
+    assert_eq!(info(&out, "items"), "300");
+    assert!(info(&out, "decompressed").starts_with(&format!("{total} bytes")));
+    let compressed: u64 = info(&out, "compressed")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let file_size = std::fs::metadata(&out).unwrap().len();
+    assert!(compressed < total as u64 && compressed < file_size);
+    assert!(info(&out, "file size").starts_with(&format!("{file_size} bytes")));
+    // 300 entries of 8 bytes, 9-byte footer, 8-byte skippable frame header.
+    assert!(info(&out, "file size").contains("seek table 2417 bytes"));
+    let ratio: f64 = info(&out, "ratio").parse().unwrap();
+    assert!((ratio - total as f64 / compressed as f64).abs() < 0.01);
+    assert_eq!(info(&out, "table checksums"), "no");
+    assert_eq!(info(&out, "frame checksums"), "no");
+    assert_eq!(info(&out, "dictionary ID"), "none");
+
+    ok(&["pack", "-q", "--lines", "--checksum", "-o", &out, &input]);
+    assert_eq!(info(&out, "table checksums"), "yes");
+    assert_eq!(info(&out, "frame checksums"), "yes");
+    assert!(info(&out, "file size").contains("seek table 3617 bytes"));
+
+    // An empty file of items.
+    let empty = t.file("empty.txt", b"");
+    ok(&["pack", "-q", "--lines", "-o", &out, &empty]);
+    assert_eq!(info(&out, "items"), "0");
+    assert_eq!(info(&out, "ratio"), "-");
+    assert_eq!(ok(&["unpack", &out]), b"");
+    fails(&["get", &out, "0"], "the file has 0 items");
+}
+
+// --- Dictionaries ----------------------------------------------------------------------------
+
+fn dict_id(dict: &[u8]) -> u32 {
+    assert_eq!(
+        &dict[..4],
+        &0xEC30_A437u32.to_le_bytes(),
+        "a zstd-format dictionary"
+    );
+    u32::from_le_bytes(dict[4..8].try_into().unwrap())
+}
+
+#[test]
+fn train_writes_a_sidecar_dictionary_that_unpack_and_get_find() {
+    let t = Tmp::new("train");
+    let items = records(3000);
+    let text = joined_lines(&items);
+    let input = t.file("in.txt", &text);
+    let out = s(&t.path("d.zst"));
+    ok(&["pack", "--lines", "--train", "4K", "-o", &out, &input]);
+    let dict = std::fs::read(t.path("d.zst.dict")).unwrap();
+    assert!(dict.len() <= 4096 && dict.len() >= 256);
+    let id = dict_id(&dict);
+    assert_eq!(info(&out, "dictionary ID"), id.to_string());
+    assert_eq!(ok(&["unpack", "--lines", &out]), text);
+    assert_eq!(
+        ok(&["get", &out, "2999", "0"]),
+        [&items[2999][..], &items[0]].concat()
+    );
+
+    // Without the sidecar the frames cannot be read, and the message says what to do.
+    let moved = t.path("moved.dict");
+    std::fs::rename(t.path("d.zst.dict"), &moved).unwrap();
+    fails(&["get", &out, "1"], "--dict");
+    fails(&["unpack", &out], &format!("dictionary {id}"));
+    assert_eq!(ok(&["get", "--dict", &s(&moved), &out, "1"]), items[1]);
+    // A different dictionary is refused.
+    let other = t.path("other.dict");
+    let reversed: Vec<u8> = text.iter().rev().copied().collect();
+    let input2 = t.file("in2.txt", &reversed);
+    let out2 = s(&t.path("d2.zst"));
+    ok(&[
+        "pack",
+        "-q",
+        "--lines",
+        "--train",
+        "4K",
+        "--dict-out",
+        &s(&other),
+        "-o",
+        &out2,
+        &input2,
+    ]);
+    assert!(
+        !t.path("d2.zst.dict").exists(),
+        "--dict-out replaces the sidecar"
+    );
+    fails(&["get", "--dict", &s(&other), &out, "1"], "dictionary");
+
+    // Too little to train on.
+    let tiny = t.file("tiny.txt", b"one\ntwo\n");
+    fails(
+        &["pack", "--lines", "--train", "4K", "-o", &out2, &tiny],
+        "--train",
+    );
+    fails(
+        &["pack", "--lines", "--train", "100", "-o", &out2, &tiny],
+        "at least 256",
+    );
+}
+
+#[test]
+fn an_existing_dictionary_round_trips_with_dict() {
+    let t = Tmp::new("dict");
+    let items = records(3000);
+    let train_in = t.file("train.txt", &joined_lines(&items));
+    let dict = t.path("shared.dict");
+    let scratch = s(&t.path("scratch.zst"));
+    ok(&[
+        "pack",
+        "-q",
+        "--lines",
+        "--train",
+        "8K",
+        "--dict-out",
+        &s(&dict),
+        "-o",
+        &scratch,
+        &train_in,
+    ]);
+    let id = dict_id(&std::fs::read(&dict).unwrap());
+
+    let fresh = records(3500)[3000..].to_vec();
+    let text = joined_lines(&fresh);
+    let input = t.file("in.txt", &text);
+    let out = s(&t.path("x.zst"));
+    ok(&[
+        "pack",
+        "-q",
+        "--lines",
+        "--dict",
+        &s(&dict),
+        "-o",
+        &out,
+        &input,
+    ]);
+    assert!(!t.path("x.zst.dict").exists(), "--dict writes no sidecar");
+    assert_eq!(info(&out, "dictionary ID"), id.to_string());
+    assert_eq!(ok(&["unpack", "--lines", "--dict", &s(&dict), &out]), text);
+    assert_eq!(
+        ok(&["get", "--dict", &s(&dict), &out, "499", "3"]),
+        [&fresh[499][..], &fresh[3]].concat()
+    );
+    fails(&["get", &out, "0"], "--dict");
+
+    // A raw-content dictionary works too, but frames then name no dictionary.
+    let raw = t.file("raw.dict", &joined_lines(&items[..200]));
+    let o = zseg(&["pack", "--lines", "--dict", &raw, "-o", &out, &input]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+    assert_eq!(info(&out, "dictionary ID"), "none");
+    assert_eq!(ok(&["unpack", "--lines", "--dict", &raw, &out]), text);
+
+    fails(
+        &[
+            "pack",
+            "--dict",
+            &s(&t.path("missing.dict")),
+            "-o",
+            &out,
+            &input,
+        ],
+        "missing.dict",
+    );
+    let o = zseg(&["pack", "--dict", &raw, "--train", "4K", "-o", &out, &input]);
+    assert_eq!(o.status.code(), Some(2), "--dict and --train conflict");
+}
+
+// --- Bad input -------------------------------------------------------------------------------
+
+#[test]
+fn bad_files_fail_with_a_message() {
+    let t = Tmp::new("bad");
+    let items = records(50);
+    let input = t.file("in.txt", &joined_lines(&items));
+    let good = s(&t.path("good.zst"));
+    ok(&["pack", "-q", "--lines", "--checksum", "-o", &good, &input]);
+    let bytes = std::fs::read(&good).unwrap();
+    let n = bytes.len();
+    let table = 8 + 50 * 12 + 9;
+
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", Vec::new(), "too few"),
+        ("truncated end", bytes[..n - 5].to_vec(), "magic"),
+        ("truncated table", bytes[n - 100..].to_vec(), "seek table"),
+        (
+            "frames only (a plain zstd file)",
+            bytes[..n - table].to_vec(),
+            "magic",
+        ),
+        (
+            "text",
+            b"hello, this is not zstd at all\n".to_vec(),
+            "magic",
+        ),
+    ];
+    let mut wrong_magic = bytes.clone();
+    wrong_magic[n - 1] ^= 0x40;
+    cases.push(("wrong footer magic", wrong_magic, "magic"));
+    let mut count = bytes.clone();
+    count[n - 9..n - 5].copy_from_slice(&u32::MAX.to_le_bytes());
+    cases.push(("entry count overflows", count, "frames"));
+    let mut extra = bytes.clone();
+    extra.insert(0, 0);
+    cases.push(("frames do not add up", extra, "add up"));
+    let mut past = bytes.clone();
+    let first_entry = n - table + 8;
+    past[first_entry..first_entry + 4].copy_from_slice(&(n as u32).to_le_bytes());
+    cases.push(("entry past the data", past, "entry 0"));
+
+    for (name, data, needle) in &cases {
+        let f = t.file("bad.zst", data);
+        for cmd in [&["info", &f][..], &["get", &f, "0"], &["unpack", &f]] {
+            let e = fails(cmd, needle);
+            assert!(
+                e.contains("bad.zst"),
+                "{name}: the message names the file: {e}"
+            );
+        }
+    }
+    fails(&["info", &s(&t.path("nonexistent.zst"))], "No such file");
+    fails(
+        &["get", &s(&t.path("nonexistent.zst")), "0"],
+        "nonexistent.zst",
+    );
+    fails(&["unpack", &s(&t.0)], "is a directory");
+    fails(
+        &["pack", "-o", &s(&t.path("x.zst")), &s(&t.path("no-input"))],
+        "no-input",
+    );
+    fails(
+        &["pack", "-o", &s(&t.path("no/such/dir/x.zst")), &input],
+        "x.zst",
+    );
+    fails(&["pack", "-l", "99", "-o", &good, &input], "level");
+}
+
+#[test]
+fn corrupt_frames_fail_with_a_message() {
+    let t = Tmp::new("corrupt");
+    let items = records(50);
+    let input = t.file("in.txt", &joined_lines(&items));
+    for checksum in [false, true] {
+        let good = s(&t.path("good.zst"));
+        let mut args = vec!["pack", "-q", "--lines", "-o", &good, &input];
+        if checksum {
+            args.push("--checksum");
+        }
+        ok(&args);
+        let bytes = std::fs::read(&good).unwrap();
+        let n = bytes.len();
+        let entry = if checksum { 12 } else { 8 };
+        let table = n - (8 + 50 * entry + 9);
+        // Item 10's frame, found through the table.
+        let csize = |i: usize| {
+            let at = table + 8 + i * entry;
+            u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+        };
+        let start: usize = (0..10).map(csize).sum();
+        let len = csize(10);
+
+        // Damage in the middle of a frame is caught by its checksum; without one (zstd may
+        // then decode wrong bytes silently), damage the frame's magic number instead.
+        let mut flipped = bytes.clone();
+        let at = if checksum { start + len / 2 } else { start };
+        flipped[at] ^= 0x55;
+        flipped[at + 1] ^= 0xAA;
+        let f = t.file("flipped.zst", &flipped);
+        let e = fails(&["unpack", &f], "item 10");
+        assert!(e.contains("corrupt frame"), "{e}");
+        fails(&["get", &f, "10"], "item 10");
+        assert_eq!(
+            ok(&["get", &f, "9", "11"]),
+            [&items[9][..], &items[11]].concat()
+        );
+
+        // The table's decompressed size of item 10 disagrees with its frame header.
+        let mut resized = bytes.clone();
+        let at = table + 8 + 10 * entry + 4;
+        let size = u32::from_le_bytes(resized[at..at + 4].try_into().unwrap());
+        resized[at..at + 4].copy_from_slice(&(size + 1).to_le_bytes());
+        let f = t.file("resized.zst", &resized);
+        let e = fails(&["get", &f, "10"], "item 10");
+        assert!(
+            e.contains(&(size + 1).to_string()) && e.contains(&size.to_string()),
+            "{e}"
+        );
+        fails(&["unpack", &f], "item 10");
+    }
+}
+
+// --- The rest of the interface ---------------------------------------------------------------
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in ["pack", "unpack", "get", "info", "bench"] {
+        let out = String::from_utf8(ok(&[sub, "--help"])).unwrap();
+        assert!(out.contains(&format!("Usage: zseg {sub}")), "{out}");
+        assert!(out.contains("Exit status"), "{out}");
+    }
+    let out = String::from_utf8(ok(&["--help"])).unwrap();
+    for sub in ["pack", "unpack", "get", "info", "bench"] {
+        assert!(out.contains(sub), "{out}");
+    }
+    let pack = String::from_utf8(ok(&["pack", "--help"])).unwrap();
+    assert!(
+        pack.contains("OUT.dict"),
+        "--train documents where the dictionary goes"
+    );
+    let o = zseg(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = zseg(&["unpack", "-o", "dir", "--lines", "file"]);
+    assert_eq!(o.status.code(), Some(2), "-o and --lines conflict");
+}
+
+#[test]
+fn quiet_pack_prints_nothing_and_loud_pack_a_summary() {
+    let t = Tmp::new("quiet");
+    let input = t.file("in.txt", b"a\nb\n");
+    let out = s(&t.path("q.zst"));
+    let o = zseg(&["pack", "--quiet", "--lines", "-o", &out, &input]);
+    assert!(o.status.success() && o.stdout.is_empty() && o.stderr.is_empty());
+    let o = zseg(&["-q", "pack", "--lines", "-o", &out, &input]);
+    assert!(o.status.success() && o.stderr.is_empty());
+    let o = zseg(&["pack", "--lines", "-o", &out, &input]);
+    assert!(o.status.success() && o.stdout.is_empty());
+    assert!(stderr(&o).contains("2 items"), "{}", stderr(&o));
+    // Not a terminal: no progress bar escapes.
+    assert!(!stderr(&o).contains('\x1b'));
+}
+
+#[test]
+fn packing_over_an_existing_file_replaces_it() {
+    let t = Tmp::new("replace");
+    let out = s(&t.path("r.zst"));
+    let a = t.file("a", b"first version");
+    let b = t.file("b", b"second version");
+    ok(&["pack", "-q", "-o", &out, &a]);
+    ok(&["pack", "-q", "-o", &out, &b, &a]);
+    assert_eq!(ok(&["get", &out, "0"]), b"second version");
+    let leftovers: Vec<_> = std::fs::read_dir(&t.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn bench_runs_every_corpus_and_verifies() {
+    let t = Tmp::new("bench");
+    for corpus in ["json", "text", "lowc"] {
+        let out = String::from_utf8(ok(&[
+            "bench", "--corpus", corpus, "-n", "500", "-r", "1", "-T", "2",
+        ]))
+        .unwrap();
+        assert!(out.contains("items:        500"), "{out}");
+        assert!(
+            out.contains("verified:     all 500 items round-trip"),
+            "{out}"
+        );
+        assert_eq!(out.matches("MB/s").count(), 2, "{out}");
+        assert!(out.contains("ratio:"), "{out}");
+    }
+    let file = s(&t.path("bench.zst"));
+    ok(&["bench", "-n", "300", "-r", "1", "--write", &file]);
+    assert_eq!(info(&file, "items"), "300");
+    let o = zseg(&["bench", "--corpus", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn pack_refuses_standard_output_as_the_file() {
+    let t = Tmp::new("stdout");
+    let input = t.file("in", b"x");
+    fails(&["pack", "-o", "-", &input], "standard output");
+}
+
+#[test]
+fn a_closed_standard_output_ends_unpack_quietly() {
+    use std::io::Read;
+    let t = Tmp::new("pipe");
+    let line = "a line of text that is long enough to fill pipes quickly .........\n";
+    let input = t.file("in.txt", line.repeat(60_000).as_bytes());
+    let out = s(&t.path("p.zst"));
+    ok(&["pack", "-q", "--lines", "-o", &out, &input]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zseg"))
+        .args(["unpack", "--lines", &out])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The reader is gone (like `| head -c 100`).
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(&first[..line.len()], line.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
