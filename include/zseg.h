@@ -224,7 +224,9 @@ typedef struct zseg_compressor zseg_compressor;
 typedef struct zseg_decompressor zseg_decompressor;
 
 /**
- * An opened seekable file: its frames as a zero-copy buffer and their decompressed sizes.
+ * An opened seekable file. Opening validates the whole seek table in one pass but indexes only
+ * every [`STRIDE`]-th frame, so reading one item of a huge file touches little; the full frames
+ * buffer and sizes array are built on first request.
  */
 typedef struct zseg_seekable zseg_seekable;
 
@@ -786,17 +788,37 @@ zseg_result zseg_seekable_open_memory(const uint8_t *data,
 void zseg_seekable_free(struct zseg_seekable *s);
 
 /**
- * The frames, borrowed and zero-copy: segment i is frame i. Valid while the handle lives (pass
- * it to `zseg_collection_new` to keep it longer); never freed by the caller. With
- * `zseg_seekable_sizes` it feeds `zseg_decompress_buffer` directly. NULL for NULL. Thread-safe.
+ * The frames, borrowed and zero-copy: segment i is frame i. Built on first call (O(frames));
+ * valid while the handle lives (pass it to `zseg_collection_new` to keep it longer); never
+ * freed by the caller. With `zseg_seekable_sizes` it feeds `zseg_decompress_buffer` directly.
+ * NULL for NULL, or if memory for the index runs out. Thread-safe.
  */
 const struct zseg_buffer *zseg_seekable_frames(const struct zseg_seekable *s);
 
 /**
- * The decompressed size of every frame, from the seek table (`zseg_buffer_count` of the frames
- * entries), valid while the handle lives. NULL for NULL or a file of 0 frames. Thread-safe.
+ * The decompressed size of every frame, from the seek table (`zseg_seekable_count` entries),
+ * built on first call and valid while the handle lives. NULL for NULL, for a file of 0 frames,
+ * or if memory runs out. Thread-safe.
  */
 const uint64_t *zseg_seekable_sizes(const struct zseg_seekable *s);
+
+/**
+ * Number of frames (items) in the file; 0 for NULL. Thread-safe.
+ */
+size_t zseg_seekable_count(const struct zseg_seekable *s);
+
+/**
+ * Random access without building the whole index: writes a zero-copy view of frame `i` to
+ * `*frame` and its decompressed size (from the seek table) to `*size`, reading O(1) table
+ * entries (at most 256). Either out-pointer may be NULL if not wanted. `ZSEG_ERR_INDEX` if `i`
+ * is out of range. The view is valid while the handle (or a holder of its frames) lives.
+ * Thread-safe.
+ */
+zseg_result zseg_seekable_get(const struct zseg_seekable *s,
+                              size_t i,
+                              struct zseg_slice *frame,
+                              uint64_t *size,
+                              struct zseg_error *err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -258,8 +258,18 @@ pub fn compress_bound(lengths: impl IntoIterator<Item = usize>) -> Option<usize>
     })
 }
 
-/// Trains a dictionary on the segments of `samples` into `dict`; returns its length.
-pub fn train_dictionary(samples: &Buffer, dict: &mut [MaybeUninit<u8>]) -> Result<usize> {
+/// Trains a dictionary of at most `capacity` bytes on the segments of `samples` (each one
+/// sample) with zstd's ZDICT.
+pub fn train_dictionary(samples: &Buffer, capacity: usize) -> Result<Vec<u8>> {
+    let mut dict = Vec::new();
+    dict.try_reserve_exact(capacity)
+        .map_err(|_| Error::alloc("dictionary"))?;
+    train_dictionary_into(samples, &mut dict)?;
+    Ok(dict)
+}
+
+/// Trains a dictionary on the segments of `samples` into the spare space of `dict`.
+pub(crate) fn train_dictionary_into(samples: &Buffer, dict: &mut impl Dst) -> Result<usize> {
     let total = samples.segments().iter().map(|s| s.length).sum::<u64>();
     let mut joined = Vec::new();
     let mut sizes = Vec::new();
@@ -431,9 +441,7 @@ mod tests {
             data.extend_from_slice(s);
         }
         let samples_buf = Buffer::from_vec(data, segments).unwrap();
-        let mut dict = vec![MaybeUninit::new(0); 16 << 10];
-        let n = train_dictionary(&samples_buf, &mut dict).unwrap();
-        let dict = reference::bytes(&dict[..n]);
+        let dict = train_dictionary(&samples_buf, 16 << 10).unwrap();
         let mut c = Compressor::new(3).unwrap();
         c.load_dictionary(&dict).unwrap();
         let items = corpus::json_records(100, 5);

@@ -699,11 +699,7 @@ mod tests {
             data.extend_from_slice(s);
         }
         let samples = crate::Buffer::from_vec(data, segments).unwrap();
-        let train = |cap: usize| {
-            let mut dict = vec![MaybeUninit::new(0); cap];
-            let n = crate::compress::train_dictionary(&samples, &mut dict).unwrap();
-            reference::bytes(&dict[..n])
-        };
+        let train = |cap: usize| crate::compress::train_dictionary(&samples, cap).unwrap();
         let (dict, other) = (train(8 << 10), train(4 << 10));
         let items = corpus::json_records(200, 8);
         let mut c = Compressor::new(3).unwrap();

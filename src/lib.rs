@@ -25,7 +25,8 @@ pub use decompress::{
     frame_content_size, DParam, Decompressor, DEFAULT_MAX_ITEM_SIZE, SIZE_UNKNOWN,
 };
 pub use error::{Error, ErrorKind, Result};
-pub use seekable::{write as write_seekable, Seekable};
+pub use mmap::Mmap;
+pub use seekable::{map_file, write as write_seekable, Seekable};
 
 /// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).
 pub fn zstd_version() -> u32 {

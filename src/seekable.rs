@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::buffer::{Buffer, Segment, Storage};
 use crate::collection::Collection;
@@ -23,12 +23,43 @@ pub const MAX_FRAMES: usize = 0x800_0000;
 const CHECKSUM_FLAG: u8 = 0x80;
 const RESERVED_BITS: u8 = 0x7C;
 
-/// An opened seekable file: its frames as a zero-copy buffer and their decompressed sizes.
-#[derive(Debug)]
+/// Entries between two remembered frame offsets: finding frame `i` sums at most this many
+/// entries, so opening a file stores one offset per this many frames instead of one per frame.
+const STRIDE: usize = 256;
+
+/// Bytes shared by the opened file and the frames buffer built from it.
+type Shared = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+struct SharedStorage(Shared);
+
+impl AsRef<[u8]> for SharedStorage {
+    fn as_ref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
+
+/// An opened seekable file. Opening validates the whole seek table in one pass but indexes only
+/// every [`STRIDE`]-th frame, so reading one item of a huge file touches little; the full frames
+/// buffer and sizes array are built on first request.
 pub struct Seekable {
-    frames: Arc<Buffer>,
-    sizes: Vec<u64>,
-    checksums: Option<Vec<u32>>,
+    data: Shared,
+    /// Offset of the first seek table entry.
+    table: usize,
+    entry: usize,
+    count: usize,
+    /// Offset of frame `k * STRIDE`.
+    checkpoints: Vec<u64>,
+    frames: OnceLock<Arc<Buffer>>,
+    sizes: OnceLock<Vec<u64>>,
+}
+
+impl std::fmt::Debug for Seekable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seekable")
+            .field("frames", &self.count)
+            .field("checksums", &self.has_checksums())
+            .finish()
+    }
 }
 
 fn corrupt(message: String) -> Error {
@@ -46,14 +77,12 @@ fn le32(b: &[u8], at: usize) -> u32 {
 impl Seekable {
     /// Maps the file at `path` read-only and validates its seek table.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| io_error("cannot open", path, e))?;
-        let map = Mmap::map(&file).map_err(|e| io_error("cannot map", path, e))?;
-        Self::parse(Box::new(map))
+        Self::parse(Box::new(map_file(path)?))
     }
 
-    /// Validates the seek table at the end of `data` and indexes its frames; nothing outside
-    /// `data` is ever read.
+    /// Validates the seek table at the end of `data`; nothing outside `data` is ever read.
     pub fn parse(data: Storage) -> Result<Self> {
+        let data: Shared = Arc::from(data);
         let bytes = (*data).as_ref();
         let len = bytes.len();
         if len < FOOTER + SKIPPABLE_HEADER {
@@ -72,52 +101,51 @@ impl Seekable {
                 "seek table descriptor {descriptor:#04x} has reserved bits set"
             )));
         }
-        let checksums = descriptor & CHECKSUM_FLAG != 0;
-        let n = le32(bytes, len - FOOTER) as usize;
-        if n > MAX_FRAMES {
+        let entry = if descriptor & CHECKSUM_FLAG != 0 {
+            12
+        } else {
+            8
+        };
+        let count = le32(bytes, len - FOOTER) as usize;
+        if count > MAX_FRAMES {
             return Err(corrupt(format!(
-                "seek table claims {n} frames, more than {MAX_FRAMES}"
+                "seek table claims {count} frames, more than {MAX_FRAMES}"
             )));
         }
-        let entry = if checksums { 12 } else { 8 };
-        let table = n * entry + FOOTER;
-        if table + SKIPPABLE_HEADER > len {
+        let table_len = count * entry + FOOTER;
+        if table_len + SKIPPABLE_HEADER > len {
             return Err(corrupt(format!(
-                "truncated seek table: {n} entries need {} bytes, the file has {len}",
-                table + SKIPPABLE_HEADER
+                "truncated seek table: {count} entries need {} bytes, the file has {len}",
+                table_len + SKIPPABLE_HEADER
             )));
         }
-        let start = len - table - SKIPPABLE_HEADER;
-        if le32(bytes, start) != SKIPPABLE_MAGIC || le32(bytes, start + 4) as usize != table {
+        let start = len - table_len - SKIPPABLE_HEADER;
+        if le32(bytes, start) != SKIPPABLE_MAGIC || le32(bytes, start + 4) as usize != table_len {
             return Err(corrupt(
                 "seek table is not a well-formed skippable frame of the declared size".into(),
             ));
         }
-        let mut segments = Vec::new();
-        let mut sizes = Vec::new();
-        let mut sums = Vec::new();
-        if segments.try_reserve_exact(n).is_err() || sizes.try_reserve_exact(n).is_err() {
-            return Err(Error::alloc("seek table index"));
-        }
+        let table = start + SKIPPABLE_HEADER;
+        let mut checkpoints = Vec::new();
+        checkpoints
+            .try_reserve_exact(count.div_ceil(STRIDE))
+            .map_err(|_| Error::alloc("seek table index"))?;
         let mut offset = 0u64;
-        for (i, e) in bytes[start + SKIPPABLE_HEADER..start + SKIPPABLE_HEADER + n * entry]
+        for (i, e) in bytes[table..table + count * entry]
             .chunks_exact(entry)
             .enumerate()
         {
-            let length = u64::from(le32(e, 0));
-            if offset + length > start as u64 {
+            if i % STRIDE == 0 {
+                checkpoints.push(offset);
+            }
+            offset += u64::from(le32(e, 0));
+            if offset > start as u64 {
                 return Err(Error::new(
                     ErrorKind::SegmentBounds,
                     format!("seek table entry {i} points past the {start} bytes of frames"),
                 )
                 .at(i));
             }
-            segments.push(Segment { offset, length });
-            sizes.push(u64::from(le32(e, 4)));
-            if checksums {
-                sums.push(le32(e, 8));
-            }
-            offset += length;
         }
         if offset != start as u64 {
             return Err(corrupt(format!(
@@ -125,26 +153,99 @@ impl Seekable {
             )));
         }
         Ok(Seekable {
-            frames: Arc::new(Buffer::from_valid(data, segments)),
-            sizes,
-            checksums: checksums.then_some(sums),
+            data,
+            table,
+            entry,
+            count,
+            checkpoints,
+            frames: OnceLock::new(),
+            sizes: OnceLock::new(),
         })
     }
 
-    /// The frames, zero-copy: segment `i` is frame `i`.
-    pub fn frames(&self) -> &Arc<Buffer> {
-        &self.frames
+    /// Number of frames (items).
+    pub fn count(&self) -> usize {
+        self.count
     }
 
-    /// Decompressed size of every frame, from the seek table.
-    pub fn sizes(&self) -> &[u64] {
-        &self.sizes
+    /// Whether the seek table stores per-frame checksums.
+    pub fn has_checksums(&self) -> bool {
+        self.entry == 12
     }
 
-    /// Per-frame checksums (low 32 bits of XXH64 of the content), if the table has them.
-    pub fn checksums(&self) -> Option<&[u32]> {
-        self.checksums.as_deref()
+    fn entry_field(&self, i: usize, field: usize) -> u32 {
+        le32((*self.data).as_ref(), self.table + i * self.entry + field)
     }
+
+    /// Frame `i`, zero-copy, found in O([`STRIDE`]); `None` past the end.
+    pub fn frame(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.count {
+            return None;
+        }
+        let first = i / STRIDE * STRIDE;
+        let offset = (first..i).fold(self.checkpoints[i / STRIDE], |off, j| {
+            off + u64::from(self.entry_field(j, 0))
+        }) as usize;
+        let length = self.entry_field(i, 0) as usize;
+        Some(&(*self.data).as_ref()[offset..offset + length])
+    }
+
+    /// Decompressed size of frame `i`, from the seek table; `None` past the end.
+    pub fn size(&self, i: usize) -> Option<u64> {
+        (i < self.count).then(|| u64::from(self.entry_field(i, 4)))
+    }
+
+    /// The checksum the seek table stores for frame `i` (low 32 bits of the XXH64 of its
+    /// content), if the table has checksums.
+    pub fn checksum(&self, i: usize) -> Option<u32> {
+        (i < self.count && self.has_checksums()).then(|| self.entry_field(i, 8))
+    }
+
+    /// All frames as one zero-copy buffer (segment `i` is frame `i`), built on first call.
+    pub fn frames(&self) -> Result<&Arc<Buffer>> {
+        if let Some(f) = self.frames.get() {
+            return Ok(f);
+        }
+        let mut segments = Vec::new();
+        segments
+            .try_reserve_exact(self.count)
+            .map_err(|_| Error::alloc("seekable frames index"))?;
+        let mut offset = 0u64;
+        for i in 0..self.count {
+            let length = u64::from(self.entry_field(i, 0));
+            segments.push(Segment { offset, length });
+            offset += length;
+        }
+        let storage = Box::new(SharedStorage(self.data.clone()));
+        Ok(self
+            .frames
+            .get_or_init(|| Arc::new(Buffer::from_valid(storage, segments))))
+    }
+
+    /// Decompressed size of every frame, from the seek table, built on first call.
+    pub fn sizes(&self) -> Result<&[u64]> {
+        if let Some(s) = self.sizes.get() {
+            return Ok(s);
+        }
+        let mut sizes = Vec::new();
+        sizes
+            .try_reserve_exact(self.count)
+            .map_err(|_| Error::alloc("seekable sizes"))?;
+        sizes.extend((0..self.count).map(|i| u64::from(self.entry_field(i, 4))));
+        Ok(self.sizes.get_or_init(|| sizes))
+    }
+}
+
+/// Maps the file at `path` read-only, as storage for a [`Buffer`] or [`Seekable::parse`].
+pub fn map_file(path: &Path) -> Result<Mmap> {
+    let file = File::open(path).map_err(|e| io_error("cannot open", path, e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("{} is a directory", path.display()),
+        ));
+    }
+    Mmap::map(&file).map_err(|e| io_error("cannot map", path, e))
 }
 
 /// Writes `frames` (item `i` = frame `i`) to `path` as a seekable zstd file, atomically:
@@ -154,7 +255,9 @@ pub fn write(frames: &Collection, path: &Path, checksums: bool) -> Result<()> {
     let table = seek_table(frames, checksums)?;
     let tmp = temporary_path(path);
     let result = (|| {
-        let mut f = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
+        let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
+        // Small frames are gathered into large writes; large ones go straight through.
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, file);
         let fail = |e| io_error("cannot write", &tmp, e);
         for b in frames.buffers() {
             for s in b.segments() {
@@ -163,6 +266,7 @@ pub fn write(frames: &Collection, path: &Path, checksums: bool) -> Result<()> {
             }
         }
         f.write_all(&table).map_err(fail)?;
+        let f = f.into_inner().map_err(|e| fail(e.into_error()))?;
         f.sync_all().map_err(fail)?;
         std::fs::rename(&tmp, path).map_err(|e| io_error("cannot rename to", path, e))
     })();
@@ -262,7 +366,7 @@ mod tests {
         write(&frames(items, checksum), &path, checksum).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let s = Seekable::open(&path).unwrap();
-        assert_eq!(s.frames().count(), items.len());
+        assert_eq!(s.frames().unwrap().count(), items.len());
         std::fs::remove_dir_all(&dir).unwrap();
         bytes
     }
@@ -274,18 +378,28 @@ mod tests {
         for checksum in [false, true] {
             let bytes = file_bytes(&items, checksum);
             let s = Seekable::parse(Box::new(bytes)).unwrap();
-            assert_eq!(
-                s.sizes(),
-                items.iter().map(|i| i.len() as u64).collect::<Vec<_>>()
-            );
-            assert_eq!(s.checksums().is_some(), checksum);
+            let sizes: Vec<u64> = items.iter().map(|i| i.len() as u64).collect();
+            assert_eq!(s.sizes().unwrap(), sizes);
+            assert_eq!(s.has_checksums(), checksum);
+            let frames = s.frames().unwrap();
             let out = Decompressor::new()
-                .decompress(&**s.frames(), Some(s.sizes()), &mut BatchOptions::default())
+                .decompress(&**frames, Some(&sizes), &mut BatchOptions::default())
                 .unwrap()
                 .output;
             for (i, item) in items.iter().enumerate() {
                 assert_eq!(out.get(i).unwrap(), &item[..]);
+                assert_eq!(
+                    s.frame(i),
+                    frames.get(i),
+                    "frame {i} through the checkpoints"
+                );
+                assert_eq!(s.size(i), Some(item.len() as u64));
+                let frame = frames.get(i).unwrap();
+                let sum = checksum
+                    .then(|| u32::from_le_bytes(frame[frame.len() - 4..].try_into().unwrap()));
+                assert_eq!(s.checksum(i), sum);
             }
+            assert_eq!((s.frame(items.len()), s.size(items.len())), (None, None));
         }
     }
 

@@ -406,26 +406,31 @@ pub fn frame_length(src: &[u8], h: &FrameHeader) -> Result<usize, FrameEnd> {
     }
 }
 
-/// Trains a dictionary from `samples` (concatenated, lengths in `sizes`) into `dict`.
+/// Trains a dictionary from `samples` (concatenated, lengths in `sizes`) into the spare space
+/// of `dict`; returns its length.
 pub fn train_dictionary(
     samples: &[u8],
     sizes: &[usize],
-    dict: &mut [MaybeUninit<u8>],
+    dict: &mut impl Dst,
 ) -> Result<usize, ZstdError> {
     debug_assert_eq!(sizes.iter().sum::<usize>(), samples.len());
-    // SAFETY: samples holds sum(sizes) readable bytes, sizes has sizes.len() entries, dict is
-    // writable for its length; ZDICT writes only inside dict.
+    let spare = dict.spare();
+    // SAFETY: samples holds sum(sizes) readable bytes, sizes has sizes.len() entries, spare is
+    // writable for its length; ZDICT writes only inside it.
     let ret = unsafe {
         sys::ZDICT_trainFromBuffer(
-            dict.as_mut_ptr().cast::<c_void>(),
-            dict.len(),
+            spare.as_mut_ptr().cast::<c_void>(),
+            spare.len(),
             samples.as_ptr().cast::<c_void>(),
             sizes.as_ptr(),
             sizes.len() as u32,
         )
     };
     // ZDICT's error codes are zstd's.
-    check(ret)
+    let n = check(ret)?;
+    // SAFETY: ZDICT_trainFromBuffer wrote the dictionary into the first n bytes of spare.
+    unsafe { dict.advance(n) };
+    Ok(n)
 }
 
 /// Reference compressions for tests: each item alone, through paths independent of the batch

@@ -12,6 +12,7 @@ use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
 use crate::compress::{self, CParam, Compressor};
 use crate::error::{Error, ErrorKind, Result};
+use crate::zstd::Cursor;
 
 /// Compression parameters for `zseg_compressor_set_param`. Values are ABI (only appended).
 #[repr(u32)]
@@ -299,7 +300,10 @@ pub extern "C" fn zseg_train_dictionary(
             )
         };
         let out = super::out(dict_size, "dict_size")?;
-        put(out, compress::train_dictionary(samples, dict)?);
+        put(
+            out,
+            compress::train_dictionary_into(samples, &mut Cursor::new(dict))?,
+        );
         Ok(())
     })
 }

@@ -4,8 +4,8 @@ use std::ffi::{c_char, CStr};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::buffer::borrowed;
-use super::{guard, guard_value, handle, put, slice, zseg_error, zseg_result};
+use super::buffer::{borrowed, index_error};
+use super::{guard, guard_value, handle, put, slice, zseg_error, zseg_result, zseg_slice};
 use crate::buffer::Buffer;
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
@@ -117,25 +117,69 @@ pub extern "C" fn zseg_seekable_free(s: *mut Seekable) {
     }
 }
 
-/// The frames, borrowed and zero-copy: segment i is frame i. Valid while the handle lives (pass
-/// it to `zseg_collection_new` to keep it longer); never freed by the caller. With
-/// `zseg_seekable_sizes` it feeds `zseg_decompress_buffer` directly. NULL for NULL. Thread-safe.
+/// The frames, borrowed and zero-copy: segment i is frame i. Built on first call (O(frames));
+/// valid while the handle lives (pass it to `zseg_collection_new` to keep it longer); never
+/// freed by the caller. With `zseg_seekable_sizes` it feeds `zseg_decompress_buffer` directly.
+/// NULL for NULL, or if memory for the index runs out. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_seekable_frames(s: *const Seekable) -> *const Buffer {
     // SAFETY: a non-NULL s is a live handle.
     match unsafe { s.as_ref() } {
-        Some(s) => Arc::as_ptr(s.frames()),
+        Some(s) => guard_value(std::ptr::null(), || {
+            s.frames().map_or(std::ptr::null(), Arc::as_ptr)
+        }),
         None => std::ptr::null(),
     }
 }
 
-/// The decompressed size of every frame, from the seek table (`zseg_buffer_count` of the frames
-/// entries), valid while the handle lives. NULL for NULL or a file of 0 frames. Thread-safe.
+/// The decompressed size of every frame, from the seek table (`zseg_seekable_count` entries),
+/// built on first call and valid while the handle lives. NULL for NULL, for a file of 0 frames,
+/// or if memory runs out. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_seekable_sizes(s: *const Seekable) -> *const u64 {
     // SAFETY: a non-NULL s is a live handle.
-    match unsafe { s.as_ref() }.map(Seekable::sizes) {
-        Some(sizes) if !sizes.is_empty() => sizes.as_ptr(),
-        _ => std::ptr::null(),
+    match unsafe { s.as_ref() } {
+        Some(s) => guard_value(std::ptr::null(), || match s.sizes() {
+            Ok(sizes) if !sizes.is_empty() => sizes.as_ptr(),
+            _ => std::ptr::null(),
+        }),
+        None => std::ptr::null(),
     }
+}
+
+/// Number of frames (items) in the file; 0 for NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_seekable_count(s: *const Seekable) -> usize {
+    // SAFETY: a non-NULL s is a live handle.
+    unsafe { s.as_ref() }.map_or(0, Seekable::count)
+}
+
+/// Random access without building the whole index: writes a zero-copy view of frame `i` to
+/// `*frame` and its decompressed size (from the seek table) to `*size`, reading O(1) table
+/// entries (at most 256). Either out-pointer may be NULL if not wanted. `ZSEG_ERR_INDEX` if `i`
+/// is out of range. The view is valid while the handle (or a holder of its frames) lives.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn zseg_seekable_get(
+    s: *const Seekable,
+    i: usize,
+    frame: *mut zseg_slice,
+    size: *mut u64,
+    err: *mut zseg_error,
+) -> zseg_result {
+    guard(err, || {
+        // SAFETY: a non-NULL s is a live handle.
+        let s = unsafe { handle(s, "s")? };
+        let (f, n) = s
+            .frame(i)
+            .zip(s.size(i))
+            .ok_or_else(|| index_error(i, s.count()))?;
+        if !frame.is_null() {
+            put(frame, zseg_slice::of(f));
+        }
+        if !size.is_null() {
+            put(size, n);
+        }
+        Ok(())
+    })
 }

@@ -21,7 +21,7 @@ const STDOUT_BUFFER: usize = 1 << 20;
 
 pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
     let s = open(&a.file)?;
-    let n = s.sizes().len();
+    let n = s.count();
     let job = Job {
         file: &a.file,
         seekable: &s,
@@ -44,7 +44,7 @@ pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
 
 pub fn get(a: &GetArgs, reporter: Reporter) -> CliResult<()> {
     let s = open(&a.file)?;
-    let n = s.sizes().len();
+    let n = s.count();
     let mut indexes = Vec::with_capacity(a.indexes.len());
     for &i in &a.indexes {
         match usize::try_from(i) {
@@ -112,9 +112,8 @@ impl Job<'_> {
         let path = match &dict.dict {
             Some(path) => path.clone(),
             None => {
-                let frames = self.seekable.frames();
                 let needed = (0..count)
-                    .filter_map(|k| frames.get(index(k)).and_then(frame::header))
+                    .filter_map(|k| self.seekable.frame(index(k)).and_then(frame::header))
                     .map(|h| h.dict_id)
                     .find(|&id| id != 0);
                 let Some(id) = needed else { return Ok(d) };
@@ -143,8 +142,7 @@ impl Job<'_> {
         count: usize,
         sink: &mut dyn FnMut(usize, &[u8]) -> CliResult<()>,
     ) -> CliResult<()> {
-        let frames = self.seekable.frames();
-        let sizes = self.seekable.sizes();
+        let s = self.seekable;
         let phase = self
             .reporter
             .phase("decompressing", Unit::Items, count as u64);
@@ -158,12 +156,13 @@ impl Job<'_> {
             let mut end = start;
             while end < count && views.len() < BATCH_ITEMS {
                 let i = index(end);
-                if !views.is_empty() && bytes + sizes[i] > BATCH_BYTES {
+                let size = s.size(i).unwrap_or_default();
+                if !views.is_empty() && bytes + size > BATCH_BYTES {
                     break;
                 }
-                bytes += sizes[i];
-                views.push(frames.get(i).unwrap_or_default());
-                batch_sizes.push(sizes[i]);
+                bytes += size;
+                views.push(s.frame(i).unwrap_or_default());
+                batch_sizes.push(size);
                 end += 1;
             }
             // Progress counts items handed to the sink (decompressed and written).

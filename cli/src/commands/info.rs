@@ -10,12 +10,14 @@ use crate::frame;
 
 pub fn run(a: &InfoArgs) -> CliResult<()> {
     let s = open(&a.file)?;
-    let frames = s.frames();
-    let n = s.sizes().len();
+    let library = |e: zseg::Error| CliError::new(format!("{}: {}", a.file.display(), e.message));
+    let frames = s.frames().map_err(library)?;
+    let sizes = s.sizes().map_err(library)?;
+    let n = s.count();
     let file_size = frames.data().len() as u64;
     let compressed = frames.content_size();
-    let decompressed: u64 = s.sizes().iter().sum();
-    let largest = s.sizes().iter().max().copied().unwrap_or(0);
+    let decompressed: u64 = sizes.iter().sum();
+    let largest = sizes.iter().max().copied().unwrap_or(0);
 
     let mut dict_ids = BTreeSet::new();
     let (mut with_checksum, mut with_dict) = (0usize, 0usize);
@@ -64,7 +66,7 @@ pub fn run(a: &InfoArgs) -> CliResult<()> {
         format!("largest item:     {largest} bytes"),
         format!(
             "table checksums:  {}",
-            if s.checksums().is_some() { "yes" } else { "no" }
+            if s.has_checksums() { "yes" } else { "no" }
         ),
         format!("frame checksums:  {}", some_of(with_checksum)),
         format!("dictionary ID:    {dictionary}"),

@@ -3,7 +3,6 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::mem::MaybeUninit;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -317,8 +316,7 @@ fn train(
     let samples = Buffer::new(Box::new(Shared(data.clone())), samples)
         .map_err(|e| CliError::new(format!("internal error: {e}")))?;
     let _phase = reporter.phase("training a dictionary", Unit::Spinner, 0);
-    let mut dict = vec![MaybeUninit::<u8>::uninit(); capacity];
-    let len = zseg::train_dictionary(&samples, &mut dict).map_err(|e| {
+    zseg::train_dictionary(&samples, capacity).map_err(|e| {
         CliError::new(format!(
             "--train {capacity}: {} ({} samples, {}): training needs a few hundred varied \
              items, about 100 times the dictionary size in total",
@@ -326,13 +324,7 @@ fn train(
             samples.count(),
             human(samples.content_size())
         ))
-    })?;
-    // The library initialized the first `len` bytes.
-    Ok(dict[..len]
-        .iter()
-        // SAFETY: train_dictionary wrote `len` bytes from the start of `dict`.
-        .map(|b| unsafe { b.assume_init() })
-        .collect())
+    })
 }
 
 #[cfg(test)]
