@@ -320,6 +320,46 @@ static void test_seekable_open_memory_reads_caller_memory(void) {
     free_items(&it);
 }
 
+static void test_seekable_get_finds_every_frame_without_the_full_index(void) {
+    /* 1000 items cross several of the index's 256-entry strides. */
+    items it = make_items(1000, 31);
+    size_t size = 0;
+    uint8_t *bytes = seekable_bytes(&it, 1, "get.zst", &size);
+    REQUIRE(bytes != NULL);
+    zseg_seekable *s = NULL;
+    REQUIRE_OK(zseg_seekable_open_memory(bytes, size, &s, CHECK_ERR));
+    CHECK_EQ_U64(zseg_seekable_count(s), it.n);
+    zseg_decompressor *d = NULL;
+    REQUIRE_OK(zseg_decompressor_new(&d, CHECK_ERR));
+    for (size_t i = 0; i < it.n; i += 37) {
+        zseg_slice frame = {NULL, 0};
+        uint64_t declared = UINT64_MAX;
+        CHECK_OK(zseg_seekable_get(s, i, &frame, &declared, CHECK_ERR));
+        CHECK_EQ_U64(declared, it.slices[i].len);
+        zseg_collection *out = NULL;
+        CHECK_OK(zseg_decompress_slices(d, &frame, 1, &declared, NULL, &out, CHECK_ERR));
+        zseg_slice item = {NULL, 0};
+        CHECK_OK(zseg_collection_get(out, 0, &item, CHECK_ERR));
+        CHECK(item.len == it.slices[i].len &&
+              (item.len == 0 || memcmp(item.ptr, it.slices[i].ptr, item.len) == 0));
+        zseg_collection_free(out);
+    }
+    /* Either out-pointer may be NULL; out of range is ZSEG_ERR_INDEX and writes nothing. */
+    uint64_t declared = 12345;
+    CHECK_OK(zseg_seekable_get(s, 0, NULL, &declared, CHECK_ERR));
+    CHECK_EQ_U64(declared, it.slices[0].len);
+    zseg_slice untouched = {(const uint8_t *)"x", 99};
+    zseg_error err;
+    CHECK_RC(zseg_seekable_get(s, it.n, &untouched, &declared, &err), ZSEG_ERR_INDEX);
+    CHECK(untouched.len == 99 && declared == it.slices[0].len && err.message[0] != '\0');
+    CHECK_RC(zseg_seekable_get(NULL, 0, &untouched, NULL, &err), ZSEG_ERR_NULL);
+    CHECK_EQ_U64(zseg_seekable_count(NULL), 0);
+    zseg_decompressor_free(d);
+    zseg_seekable_free(s);
+    free(bytes);
+    free_items(&it);
+}
+
 static void test_seekable_a_frame_view_decompresses_alone(void) {
     items it = make_items(100, 3);
     size_t size = 0;
@@ -806,6 +846,7 @@ int main(void) {
     }
     RUN_TEST(test_seekable_write_then_open_round_trips_through_decompress_buffer);
     RUN_TEST(test_seekable_open_memory_reads_caller_memory);
+    RUN_TEST(test_seekable_get_finds_every_frame_without_the_full_index);
     RUN_TEST(test_seekable_a_frame_view_decompresses_alone);
     RUN_TEST(test_seekable_checksums_need_checksummed_frames);
     RUN_TEST(test_seekable_frames_outlive_the_handle_when_held_by_a_collection);
