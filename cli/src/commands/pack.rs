@@ -3,10 +3,10 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use zseg::{BatchOptions, Buffer, CParam, Compressor, Segment};
+use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Segment, Storage};
 
 use super::{
     human, library_error, ratio, read_file, sidecar_dictionary, write_atomically, MAX_ITEMS,
@@ -26,21 +26,6 @@ const REFERENCE_READER_MAX: u64 = 1 << 30;
 const TRAIN_SAMPLE_BYTES: u64 = 64 << 20;
 /// zstd's smallest dictionary.
 const MIN_DICT: usize = 256;
-
-/// The input items: all bytes in one allocation, one segment per item.
-struct Items {
-    data: Vec<u8>,
-    segments: Vec<Segment>,
-}
-
-/// Bytes shared by the items buffer and the dictionary samples buffer.
-struct Shared(Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for Shared {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
 
 pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
     if a.inputs.iter().filter(|p| is_stdin(p)).count() > 1 {
@@ -91,15 +76,12 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
 
     let items = read_inputs(&a.inputs, a.lines, reporter)?;
     check_limits(&items, quiet)?;
-    let total_in: u64 = items.segments.iter().map(|s| s.length).sum();
-    let count = items.segments.len();
-    let data = Arc::new(items.data);
-    let buffer = Buffer::new(Box::new(Shared(data.clone())), items.segments)
-        .map_err(|e| CliError::new(format!("internal error: {e}")))?;
+    let total_in = items.content_size();
+    let count = items.count();
 
     let mut trained = None;
     if let Some(bytes) = a.train {
-        let dict = train(&buffer, &data, bytes, reporter)?;
+        let dict = train(&items, bytes, reporter)?;
         compressor
             .load_dictionary(&dict)
             .map_err(|e| CliError::new(format!("the trained dictionary: {}", e.message)))?;
@@ -123,12 +105,12 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             progress: Some(&mut report),
         };
         compressor
-            .compress(&buffer, &mut opts)
+            .compress(&items, &mut opts)
             .map_err(|e| library_error(&a.output, &e, |i| i))?
             .output
     };
     // The input is no longer needed while the file is written.
-    drop((buffer, data));
+    drop(items);
     {
         let _phase = reporter.phase("writing", Unit::Spinner, 0);
         zseg::write_seekable(&frames, &a.output, a.checksum)
@@ -161,55 +143,49 @@ fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
-/// Reads every input: one item per input, or one per line.
-fn read_inputs(inputs: &[std::path::PathBuf], lines: bool, reporter: Reporter) -> CliResult<Items> {
-    // Sizes of regular files, for the progress bar and one allocation up front.
-    let sizes: Vec<u64> = inputs
+/// Reads every input into one buffer of the result: one item per input, or one per line.
+/// Regular files are memory-mapped (zero-copy); standard input and anything that cannot be
+/// mapped are read into memory.
+fn read_inputs(inputs: &[PathBuf], lines: bool, reporter: Reporter) -> CliResult<Collection> {
+    let expected: u64 = inputs
         .iter()
-        .map(|p| {
-            if is_stdin(p) {
-                0
-            } else {
-                std::fs::metadata(p).map_or(0, |m| m.len())
-            }
-        })
-        .collect();
-    let expected: u64 = sizes.iter().sum();
-    let mut items = Items {
-        data: Vec::new(),
-        segments: Vec::new(),
-    };
-    items
-        .data
-        .try_reserve_exact(usize::try_from(expected).unwrap_or(usize::MAX))
-        .map_err(|_| CliError::new(format!("out of memory reading {}", human(expected))))?;
-    if !lines {
-        items.segments.reserve_exact(inputs.len());
-    }
+        .filter(|p| !is_stdin(p))
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
     let phase = reporter.phase("reading", Unit::Bytes, expected);
+    let mut buffers = Vec::with_capacity(inputs.len());
     for path in inputs {
-        let start = items.data.len();
-        let result = if is_stdin(path) {
-            read_all(&mut io::stdin().lock(), &mut items.data, &|n| phase.add(n))
+        let shown = if is_stdin(path) {
+            Path::new("standard input")
         } else {
-            File::open(path).and_then(|mut f| read_all(&mut f, &mut items.data, &|n| phase.add(n)))
+            path.as_path()
         };
-        result.map_err(|e| {
-            let shown = if is_stdin(path) {
-                Path::new("standard input")
-            } else {
-                path.as_path()
-            };
-            CliError::io(shown, e)
-        })?;
-        let end = items.data.len();
+        let storage: Storage = match zseg::map_file(path) {
+            Ok(map) if !is_stdin(path) => Box::new(map),
+            _ => {
+                let mut data = Vec::new();
+                let result = if is_stdin(path) {
+                    read_all(&mut io::stdin().lock(), &mut data, &|_| {})
+                } else {
+                    File::open(path).and_then(|mut f| read_all(&mut f, &mut data, &|_| {}))
+                };
+                result.map_err(|e| CliError::io(shown, e))?;
+                Box::new(data)
+            }
+        };
+        let bytes = (*storage).as_ref();
+        let mut segments = Vec::new();
         if lines {
-            split_lines(&items.data, start, end, &mut items.segments);
+            split_lines(bytes, 0, bytes.len(), &mut segments);
         } else {
-            items.segments.push(segment(start, end));
+            segments.push(segment(0, bytes.len()));
         }
+        phase.add(bytes.len() as u64);
+        let buffer = Buffer::new(storage, segments)
+            .map_err(|e| CliError::new(format!("internal error: {e}")))?;
+        buffers.push(Arc::new(buffer));
     }
-    Ok(items)
+    Collection::new(buffers).map_err(|e| CliError::new(e.message))
 }
 
 /// Appends everything `r` yields to `data`, reporting bytes as they come.
@@ -265,31 +241,29 @@ fn find_newline(bytes: &[u8]) -> Option<usize> {
         .map(|p| base + p)
 }
 
+/// Every item's length, in order.
+fn lengths(items: &Collection) -> impl Iterator<Item = u64> + '_ {
+    items
+        .buffers()
+        .iter()
+        .flat_map(|b| b.segments().iter().map(|s| s.length))
+}
+
 /// Refuses what the seekable format cannot hold before any compression is done.
-fn check_limits(items: &Items, quiet: bool) -> CliResult<()> {
-    if items.segments.len() > MAX_ITEMS {
+fn check_limits(items: &Collection, quiet: bool) -> CliResult<()> {
+    if items.count() > MAX_ITEMS {
         return Err(CliError::new(format!(
             "{} items: a seekable file holds at most {MAX_ITEMS}",
-            items.segments.len()
+            items.count()
         )));
     }
-    if let Some((i, s)) = items
-        .segments
-        .iter()
-        .enumerate()
-        .find(|(_, s)| s.length > MAX_ITEM)
-    {
+    if let Some((i, len)) = lengths(items).enumerate().find(|&(_, l)| l > MAX_ITEM) {
         return Err(CliError::new(format!(
-            "item {i} has {} bytes: the seekable format stores items of at most 4 GiB - 1",
-            s.length
+            "item {i} has {len} bytes: the seekable format stores items of at most 4 GiB - 1"
         )));
     }
     if !quiet {
-        if let Some(i) = items
-            .segments
-            .iter()
-            .position(|s| s.length > REFERENCE_READER_MAX)
-        {
+        if let Some(i) = lengths(items).position(|l| l > REFERENCE_READER_MAX) {
             eprintln!(
                 "zseg: warning: item {i} is over 1 GiB: zstd's reference seekable reader \
                  refuses such frames (zseg and plain `zstd -d` read them)"
@@ -300,20 +274,20 @@ fn check_limits(items: &Items, quiet: bool) -> CliResult<()> {
 }
 
 /// Trains a dictionary of at most `capacity` bytes on (a spread-out sample of) the items.
-fn train(
-    items: &Buffer,
-    data: &Arc<Vec<u8>>,
-    capacity: usize,
-    reporter: Reporter,
-) -> CliResult<Vec<u8>> {
-    let all = items.segments();
-    let total: u64 = all.iter().map(|s| s.length).sum();
+fn train(items: &Collection, capacity: usize, reporter: Reporter) -> CliResult<Vec<u8>> {
     // Every k-th item, so that the samples span the input and stay near TRAIN_SAMPLE_BYTES.
-    let step = usize::try_from(total.div_ceil(TRAIN_SAMPLE_BYTES))
+    let step = usize::try_from(items.content_size().div_ceil(TRAIN_SAMPLE_BYTES))
         .unwrap_or(1)
         .max(1);
-    let samples: Vec<Segment> = all.iter().step_by(step).copied().collect();
-    let samples = Buffer::new(Box::new(Shared(data.clone())), samples)
+    let (mut data, mut segments) = (Vec::new(), Vec::new());
+    for item in (0..items.count())
+        .step_by(step)
+        .filter_map(|i| items.get(i))
+    {
+        segments.push(segment(data.len(), data.len() + item.len()));
+        data.extend_from_slice(item);
+    }
+    let samples = Buffer::from_vec(data, segments)
         .map_err(|e| CliError::new(format!("internal error: {e}")))?;
     let _phase = reporter.phase("training a dictionary", Unit::Spinner, 0);
     zseg::train_dictionary(&samples, capacity).map_err(|e| {
