@@ -95,6 +95,11 @@ pub(crate) trait Job: Sync {
     type Context: Send;
     /// Number of items.
     fn count(&self) -> usize;
+    /// Number of items the caller's batch has, as progress reports it (more than `count` when
+    /// the job runs only a prefix of the batch).
+    fn total(&self) -> usize {
+        self.count()
+    }
     /// Relative cost of item `i` (bytes), for balancing and progress.
     fn weight(&self, i: usize) -> u64;
     /// Output bytes to reserve for item `i`; `None` on overflow.
@@ -383,7 +388,7 @@ fn execute<J: Job, D: Dst + Send>(
     workers: usize,
     tasks: Vec<Task<'_, D>>,
 ) -> Result<Vec<Error>> {
-    let total = job.count() as u64;
+    let total = job.total() as u64;
     let ctl = Control {
         keep_going: opts.keep_going,
         wants_progress: opts.progress.is_some(),

@@ -325,6 +325,10 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
         self.sizes.len()
     }
 
+    fn total(&self) -> usize {
+        self.frames.count()
+    }
+
     fn weight(&self, i: usize) -> u64 {
         match self.sizes[i] {
             SKIP => 0,
