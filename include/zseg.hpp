@@ -12,6 +12,7 @@
  *                        get() returns the C handle, release() gives it up (the caller frees
  *                        it), reset() frees it now, from_raw() adopts a C handle
  *   buffer_view          a non-owning buffer (borrowed from a collection or a seekable file)
+ *   seekable_entry       one frame of a seekable file and its decompressed size
  *   error                the exception every throwing call throws: code(), item(),
  *                        zstd_code(), message()
  *   result<T>            what the non-throwing try_* calls return: a T or the error detail
@@ -278,12 +279,13 @@ private:
 /* -------------------------------------------------------------------------------------------- */
 
 /**
- * A failed call. what() is "<CODE> (item <i>): <message>"; the parts are available alone.
- * Copying never throws (everything lives in the std::runtime_error's string).
+ * A failed call. what() is "<CODE>: <message>" (the library's message names the item, as in
+ * "ZSEG_ERR_ZSTD: item 1: invalid frame header: ..."); the parts are available alone. Copying
+ * never throws (everything lives in the std::runtime_error's string).
  */
 class error : public std::runtime_error {
 public:
-    explicit error(const zseg_error &e) : error(prefix(e.code, e.item), e) {}
+    explicit error(const zseg_error &e) : error(prefix(e.code), e) {}
     error(zseg_result code, const char *message) : error(with_message(code, message)) {}
 
     /** The zseg_result of the failed call. */
@@ -294,18 +296,14 @@ public:
     }
     /** zstd's ZSTD_ErrorCode, or 0. */
     std::int64_t zstd_code() const noexcept { return zstd_code_; }
-    /** The library's message alone (what() without the code and item). */
+    /** The library's message alone (what() without the code). */
     std::string_view message() const noexcept { return std::string_view(what()).substr(offset_); }
 
 private:
     error(const std::string &head, const zseg_error &e)
         : std::runtime_error(head + e.message), code_(e.code), item_(e.item),
           zstd_code_(e.zstd_code), offset_(head.size()) {}
-    static std::string prefix(zseg_result code, std::uint64_t item) {
-        std::string s = zseg_result_str(code);
-        if (item != npos) s += " (item " + std::to_string(item) + ")";
-        return s + ": ";
-    }
+    static std::string prefix(zseg_result code) { return std::string(zseg_result_str(code)) + ": "; }
     static zseg_error with_message(zseg_result code, const char *message) noexcept {
         zseg_error e;
         detail::set_error(e, code, message);
@@ -567,15 +565,15 @@ public:
     /** Bytes of data: zseg_buffer_size. */
     std::size_t data_size() const noexcept { return zseg_buffer_size(p()); }
     /** All the data, zero-copy. */
-    bytes data() const noexcept { return bytes(zseg_buffer_data(p()), data_size()); }
+    bytes data() const & noexcept { return bytes(zseg_buffer_data(p()), data_size()); }
     /** The segments, zero-copy. */
-    array_view<zseg_segment> segments() const noexcept {
+    array_view<zseg_segment> segments() const & noexcept {
         return array_view<zseg_segment>(zseg_buffer_segments(p()), size());
     }
     /** Item i, zero-copy; throws zseg::error (ZSEG_ERR_INDEX) when out of range. */
-    bytes at(std::size_t i) const { return get_item<zseg_buffer, &zseg_buffer_get>(p(), i); }
+    bytes at(std::size_t i) const & { return get_item<zseg_buffer, &zseg_buffer_get>(p(), i); }
     /** Checked like at(). */
-    bytes operator[](std::size_t i) const { return at(i); }
+    bytes operator[](std::size_t i) const & { return at(i); }
     iterator begin() const noexcept { return iterator(p(), 0); }
     iterator end() const noexcept { return iterator(p(), size()); }
 
@@ -599,6 +597,15 @@ class buffer : public detail::handle<zseg_buffer, &zseg_buffer_free>,
                public detail::buffer_reader<buffer> {
 public:
     using handle::get;
+    using buffer_reader::at;
+    using buffer_reader::data;
+    using buffer_reader::segments;
+    using buffer_reader::operator[];
+    // Views of a temporary buffer would dangle: keep the buffer in a variable first.
+    bytes at(std::size_t) && = delete;
+    bytes operator[](std::size_t) && = delete;
+    bytes data() && = delete;
+    array_view<zseg_segment> segments() && = delete;
 
     /** An empty handle (no buffer). */
     buffer() noexcept = default;
@@ -728,17 +735,23 @@ public:
     std::size_t total_size() const noexcept { return zseg_collection_size(get()); }
     std::size_t buffer_count() const noexcept { return zseg_collection_buffer_count(get()); }
     /** Buffer b, borrowed (valid while the collection lives); throws when out of range. */
-    buffer_view buffer(std::size_t b) const {
+    buffer_view buffer(std::size_t b) && = delete;
+    buffer_view buffer(std::size_t b) const & {
         const zseg_buffer *p = zseg_collection_buffer(get(), b);
         if (!p) throw error(ZSEG_ERR_INDEX, "buffer index out of range");
         return buffer_view(p);
     }
-    /** Global item i, zero-copy; throws zseg::error (ZSEG_ERR_INDEX) when out of range. */
-    bytes at(std::size_t i) const {
+    /**
+     * Global item i, zero-copy (valid while the collection lives, so not offered on a
+     * temporary); throws zseg::error (ZSEG_ERR_INDEX) when out of range.
+     */
+    bytes at(std::size_t i) const & {
         return detail::get_item<zseg_collection, &zseg_collection_get>(get(), i);
     }
+    bytes at(std::size_t i) && = delete;
     /** Checked like at(). */
-    bytes operator[](std::size_t i) const { return at(i); }
+    bytes operator[](std::size_t i) const & { return at(i); }
+    bytes operator[](std::size_t i) && = delete;
     iterator begin() const noexcept { return iterator(get(), 0); }
     iterator end() const noexcept { return iterator(get(), size()); }
 
@@ -907,7 +920,17 @@ inline std::uint64_t frame_content_size(bytes frame) { return try_frame_content_
 /* Seekable files                                                                                */
 /* -------------------------------------------------------------------------------------------- */
 
-/** An opened seekable-format file (zseg_seekable), owned. */
+/** One frame of a seekable file and its decompressed size (from the seek table). */
+struct seekable_entry {
+    bytes frame;
+    std::uint64_t size = 0;
+};
+
+/**
+ * An opened seekable-format file (zseg_seekable), owned. size(), entry(), frame() and
+ * content_size() read single seek-table entries (O(1), zseg_seekable_get); frames() and sizes()
+ * build the whole index on first use (O(frames)).
+ */
 class seekable : public detail::handle<zseg_seekable, &zseg_seekable_free> {
 public:
     /** An empty handle (no file). */
@@ -944,16 +967,45 @@ public:
         if (rc != ZSEG_OK) throw error(detail::failure(rc, e));
     }
 
-    /** The frames, borrowed and zero-copy (frame i = segment i); valid while this handle lives. */
-    buffer_view frames() const noexcept { return buffer_view(zseg_seekable_frames(get())); }
-    /** The decompressed size of every frame, from the seek table. */
-    array_view<std::uint64_t> sizes() const noexcept {
-        return array_view<std::uint64_t>(zseg_seekable_sizes(get()), size());
-    }
     /** Number of frames (items). */
-    std::size_t size() const noexcept { return zseg_buffer_count(zseg_seekable_frames(get())); }
+    std::size_t size() const noexcept { return zseg_seekable_count(get()); }
+    bool empty() const noexcept { return size() == 0; }
+
+    /** Frame i (zero-copy, valid while this handle lives) and its size; throws ZSEG_ERR_INDEX. */
+    seekable_entry entry(std::size_t i) && = delete;
+    seekable_entry entry(std::size_t i) const & {
+        zseg_slice frame{nullptr, 0};
+        seekable_entry out;
+        zseg_error e;
+        zseg_result rc = zseg_seekable_get(get(), i, &frame, &out.size, &e);
+        if (rc != ZSEG_OK) throw error(detail::failure(rc, e));
+        out.frame = bytes(frame);
+        return out;
+    }
     /** Frame i, zero-copy; throws ZSEG_ERR_INDEX when out of range. */
-    bytes frame(std::size_t i) const { return frames().at(i); }
+    bytes frame(std::size_t i) && = delete;
+    bytes frame(std::size_t i) const & { return entry(i).frame; }
+    /** The decompressed size of item i, from the seek table; throws ZSEG_ERR_INDEX. */
+    std::uint64_t content_size(std::size_t i) const { return entry(i).size; }
+
+    /**
+     * All the frames, borrowed and zero-copy (frame i = segment i), valid while this handle
+     * lives; built on first use. Throws ZSEG_ERR_ALLOC if the index cannot be built.
+     */
+    buffer_view frames() && = delete;
+    buffer_view frames() const & {
+        const zseg_buffer *b = zseg_seekable_frames(get());
+        if (!b && get()) throw error(ZSEG_ERR_ALLOC, "cannot build the frame index");
+        return buffer_view(b);
+    }
+    /** The decompressed size of every frame; built on first use (ZSEG_ERR_ALLOC as frames()). */
+    array_view<std::uint64_t> sizes() && = delete;
+    array_view<std::uint64_t> sizes() const & {
+        std::size_t n = size();
+        const std::uint64_t *p = zseg_seekable_sizes(get());
+        if (!p && n) throw error(ZSEG_ERR_ALLOC, "cannot build the size index");
+        return array_view<std::uint64_t>(p, p ? n : 0);
+    }
 
 private:
     explicit seekable(zseg_seekable *p) noexcept : handle(p) {}
@@ -1052,7 +1104,24 @@ public:
     }
     /** Every frame of a seekable file, with the sizes from its seek table. */
     result<collection> try_decompress(const seekable &file, const batch_options &opts = {}) const {
-        return try_decompress(file.frames(), file.sizes(), opts);
+        detail::batch b(opts, file.size());
+        const zseg_buffer *frames = zseg_seekable_frames(file.get());
+        const std::uint64_t *sizes = zseg_seekable_sizes(file.get());
+        zseg_collection *out = nullptr;
+        zseg_result rc = zseg_decompress_buffer(get(), frames, sizes, b.options(), &out, &b.err);
+        return finish(b, rc, out);
+    }
+    /** Item i of a seekable file alone (O(1) in the file's size): a collection of one item. */
+    result<collection> try_decompress(const seekable &file, std::size_t i,
+                                      const batch_options &opts = {}) const {
+        detail::batch b(opts, 1);
+        zseg_slice frame{nullptr, 0};
+        std::uint64_t size = 0;
+        zseg_result rc = zseg_seekable_get(file.get(), i, &frame, &size, &b.err);
+        if (rc != ZSEG_OK) return result<collection>(detail::failure(rc, b.err));
+        zseg_collection *out = nullptr;
+        rc = zseg_decompress_slices(get(), &frame, 1, &size, b.options(), &out, &b.err);
+        return finish(b, rc, out);
     }
     result<collection> try_decompress_slices(const zseg_slice *frames, std::size_t n,
                                              array_view<std::uint64_t> sizes,
@@ -1098,6 +1167,9 @@ public:
     }
     collection decompress(const seekable &file, const batch_options &opts = {}) const {
         return try_decompress(file, opts).value();
+    }
+    collection decompress(const seekable &file, std::size_t i, const batch_options &opts = {}) const {
+        return try_decompress(file, i, opts).value();
     }
 
     /** Decompresses into dst[0..capacity): items back to back (capacity = the exact total works). */
