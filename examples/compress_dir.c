@@ -172,7 +172,7 @@ int main(int argc, char **argv) {
     if (zseg_decompressor_new(&d, &err) != ZSEG_OK) fail("zseg_decompressor_new", &err);
     if (zseg_decompress_slices(d, &frame, 1, &size, NULL, &one, &err) != ZSEG_OK)
         fail("zseg_decompress_slices", &err);
-    if (zseg_collection_get(one, 0, &item, &err) != ZSEG_OK) fail("zseg_collection_get", &err);
+    if (zseg_collection_get(one, 0, &item) != ZSEG_OK) fail("zseg_collection_get", &err);
 
     const file_item *orig = &files[index];
     int same = item.len == orig->size && (item.len == 0 || memcmp(item.ptr, orig->data, item.len) == 0);

@@ -416,13 +416,11 @@ const struct zseg_segment *zseg_buffer_segments(const struct zseg_buffer *buf);
 
 /**
  * Writes a zero-copy view of item `i` to `*out`, valid while any holder of the buffer lives.
- * `ZSEG_ERR_INDEX` if `i >= zseg_buffer_count(buf)`; `ZSEG_ERR_NULL` for a NULL `buf` or `out`.
- * An empty item's view has `len` 0 (and `ptr` possibly NULL). Thread-safe.
+ * `ZSEG_ERR_INDEX` if `i >= zseg_buffer_count(buf)`; `ZSEG_ERR_NULL` for a NULL `buf` or `out`;
+ * `*out` is written only on success. An empty item's view has `len` 0 (and `ptr` possibly
+ * NULL). Like every accessor, it takes no `zseg_error`: the result code says all. Thread-safe.
  */
-zseg_result zseg_buffer_get(const struct zseg_buffer *buf,
-                            size_t i,
-                            struct zseg_slice *out,
-                            struct zseg_error *err);
+zseg_result zseg_buffer_get(const struct zseg_buffer *buf, size_t i, struct zseg_slice *out);
 
 /**
  * Creates a collection of `buffers[0..n)` in order, sharing them (reference counted, nothing
@@ -468,12 +466,10 @@ const struct zseg_buffer *zseg_collection_buffer(const struct zseg_collection *c
 /**
  * Writes a zero-copy view of global item `i` (counting through the buffers in order, found in
  * O(log buffers)) to `*out`, valid while any holder of its buffer lives. `ZSEG_ERR_INDEX` if
- * `i >= zseg_collection_count(c)`. Thread-safe.
+ * `i >= zseg_collection_count(c)`, `ZSEG_ERR_NULL` for a NULL `c` or `out`; `*out` is written
+ * only on success. Takes no `zseg_error`, like every accessor. Thread-safe.
  */
-zseg_result zseg_collection_get(const struct zseg_collection *c,
-                                size_t i,
-                                struct zseg_slice *out,
-                                struct zseg_error *err);
+zseg_result zseg_collection_get(const struct zseg_collection *c, size_t i, struct zseg_slice *out);
 
 /**
  * Creates a compressor at `level`: 0 for zstd's default (3), else `ZSTD_minCLevel()` ..=

@@ -480,17 +480,20 @@ std::vector<zseg_slice> to_slices(const R &items) {
 }
 
 /** Reads item i through a zseg_*_get function; throws on an index out of range. */
-template <class H, zseg_result (*Get)(const H *, std::size_t, zseg_slice *, zseg_error *)>
+template <class H, zseg_result (*Get)(const H *, std::size_t, zseg_slice *)>
 bytes get_item(const H *h, std::size_t i) {
     zseg_slice s{nullptr, 0};
-    zseg_error e;
-    zseg_result rc = Get(h, i, &s, &e);
-    if (rc != ZSEG_OK) throw error(failure(rc, e));
+    zseg_result rc = Get(h, i, &s);
+    if (rc != ZSEG_OK) {
+        zseg_error e;
+        clear(e);
+        throw error(failure(rc, e));
+    }
     return bytes(s);
 }
 
 /** Iterates over the items of a buffer or a collection as bytes. */
-template <class H, zseg_result (*Get)(const H *, std::size_t, zseg_slice *, zseg_error *)>
+template <class H, zseg_result (*Get)(const H *, std::size_t, zseg_slice *)>
 class item_iterator {
 public:
     using iterator_category = std::input_iterator_tag;

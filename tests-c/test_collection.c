@@ -71,11 +71,11 @@ static void collection_of_zero_buffers_is_empty(void) {
     CHECK_EQ_U64(zseg_collection_size(from_null), 0);
     CHECK_EQ_U64(zseg_collection_buffer_count(from_null), 0);
     CHECK(zseg_collection_buffer(from_null, 0) == NULL);
-    CHECK_RC(zseg_collection_get(from_null, 0, &view, CHECK_ERR), ZSEG_ERR_INDEX);
+    CHECK_RC(zseg_collection_get(from_null, 0, &view), ZSEG_ERR_INDEX);
     CHECK_EQ_PTR(view.ptr, TEXT);
     CHECK_EQ_U64(zseg_collection_count(from_array), 0);
     CHECK_EQ_U64(zseg_collection_buffer_count(from_array), 0);
-    CHECK_RC(zseg_collection_get(from_array, 0, &view, CHECK_ERR), ZSEG_ERR_INDEX);
+    CHECK_RC(zseg_collection_get(from_array, 0, &view), ZSEG_ERR_INDEX);
     zseg_collection_free(from_null);
     zseg_collection_free(from_array);
 }
@@ -90,7 +90,7 @@ static void collection_of_only_empty_buffers_has_no_items(void) {
     CHECK_EQ_U64(zseg_collection_count(c), 0);
     CHECK_EQ_U64(zseg_collection_size(c), 0);
     CHECK_EQ_U64(zseg_collection_buffer_count(c), 3);
-    CHECK_RC(zseg_collection_get(c, 0, &view, CHECK_ERR), ZSEG_ERR_INDEX);
+    CHECK_RC(zseg_collection_get(c, 0, &view), ZSEG_ERR_INDEX);
     zseg_collection_free(c);
     free_all(bufs, 3);
 }
@@ -112,7 +112,7 @@ static void indexing_crosses_every_buffer_boundary_with_empty_buffers_between(vo
     CHECK_EQ_U64(zseg_collection_buffer_count(c), COUNT_OF(counts));
     for (g = 0; g < first; g++) {
         zseg_slice view = {NULL, 0};
-        CHECK_OK(zseg_collection_get(c, g, &view, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(c, g, &view));
         CHECK_EQ_PTR(view.ptr, TEXT + g); /* zero-copy: straight into the caller's bytes */
         CHECK_EQ_U64(view.len, 1);
     }
@@ -120,9 +120,8 @@ static void indexing_crosses_every_buffer_boundary_with_empty_buffers_between(vo
         zseg_slice view = {TEXT, 42};
         zseg_error err;
         poison_error(&err);
-        CHECK_RC(zseg_collection_get(c, first, &view, &err), ZSEG_ERR_INDEX);
-        CHECK(error_is_filled(&err, ZSEG_ERR_INDEX));
-        CHECK_RC(zseg_collection_get(c, SIZE_MAX, &view, CHECK_ERR), ZSEG_ERR_INDEX);
+        CHECK_RC(zseg_collection_get(c, first, &view), ZSEG_ERR_INDEX);
+        CHECK_RC(zseg_collection_get(c, SIZE_MAX, &view), ZSEG_ERR_INDEX);
         CHECK_EQ_PTR(view.ptr, TEXT);
         CHECK_EQ_U64(view.len, 42);
     }
@@ -155,7 +154,7 @@ static void many_buffers_of_skewed_sizes_index_every_item(void) {
     CHECK_EQ_U64(zseg_collection_size(c), total);
     for (g = 0; g < total; g++) {
         zseg_slice view;
-        if (zseg_collection_get(c, g, &view, NULL) != ZSEG_OK || view.len != 1 ||
+        if (zseg_collection_get(c, g, &view) != ZSEG_OK || view.len != 1 ||
             view.ptr[0] != (uint8_t)(g % 251))
             wrong++;
     }
@@ -208,12 +207,12 @@ static void view_stays_valid_after_buffer_handle_is_freed(void) {
     zseg_slice before, after;
     REQUIRE_OK(zseg_buffer_new_copy(data, 8, segs, 2, &buf, CHECK_ERR));
     REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
-    REQUIRE_OK(zseg_buffer_get(buf, 1, &before, CHECK_ERR));
+    REQUIRE_OK(zseg_buffer_get(buf, 1, &before));
     zseg_buffer_free(buf);
     memset(data, 0, sizeof data);
     /* A view taken before the free and one taken after both read the copied bytes. */
     CHECK(view_equals(before, "-ok!", 4));
-    CHECK_OK(zseg_collection_get(c, 0, &after, CHECK_ERR));
+    CHECK_OK(zseg_collection_get(c, 0, &after));
     CHECK(view_equals(after, "zseg", 4));
     CHECK_EQ_U64(zseg_buffer_count(zseg_collection_buffer(c, 0)), 2);
     zseg_collection_free(c);
@@ -230,7 +229,7 @@ static void release_waits_for_the_collection_when_buffer_is_freed_first(void) {
     REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
     zseg_buffer_free(buf);
     CHECK_EQ_U64(probe.calls, 0);
-    CHECK_OK(zseg_collection_get(c, 0, &view, CHECK_ERR));
+    CHECK_OK(zseg_collection_get(c, 0, &view));
     CHECK_EQ_PTR(view.ptr, TEXT);
     zseg_collection_free(c);
     CHECK_EQ_U64(probe.calls, 1);
@@ -247,7 +246,7 @@ static void release_waits_for_the_buffer_when_collection_is_freed_first(void) {
     REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
     zseg_collection_free(c);
     CHECK_EQ_U64(probe.calls, 0);
-    CHECK_OK(zseg_buffer_get(buf, 0, &view, CHECK_ERR));
+    CHECK_OK(zseg_buffer_get(buf, 0, &view));
     CHECK_EQ_PTR(view.ptr, TEXT);
     zseg_buffer_free(buf);
     CHECK_EQ_U64(probe.calls, 1);
@@ -268,8 +267,8 @@ static void release_waits_for_every_collection_sharing_the_buffer(void) {
     /* The same buffer twice: its items appear twice, as the same bytes. */
     CHECK_EQ_U64(zseg_collection_count(c1), 2);
     CHECK_EQ_U64(zseg_collection_size(c1), 6);
-    CHECK_OK(zseg_collection_get(c1, 0, &a, CHECK_ERR));
-    CHECK_OK(zseg_collection_get(c1, 1, &b, CHECK_ERR));
+    CHECK_OK(zseg_collection_get(c1, 0, &a));
+    CHECK_OK(zseg_collection_get(c1, 1, &b));
     CHECK_EQ_PTR(a.ptr, b.ptr);
     zseg_buffer_free(buf);
     zseg_collection_free(c1);
@@ -295,7 +294,7 @@ static void collection_built_from_another_collections_buffers_outlives_it(void) 
     zseg_collection_free(first);
     CHECK_EQ_U64(probe.calls, 0);
     CHECK_EQ_U64(zseg_collection_count(second), 4);
-    CHECK_OK(zseg_collection_get(second, 3, &view, CHECK_ERR));
+    CHECK_OK(zseg_collection_get(second, 3, &view));
     CHECK(view_equals(view, "yz", 2));
     zseg_collection_free(second);
     CHECK_EQ_U64(probe.calls, 1);
@@ -338,9 +337,8 @@ static void null_arguments_give_err_null(void) {
     CHECK(error_is_filled(&err, ZSEG_ERR_NULL));
     REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
     poison_error(&err);
-    CHECK_RC(zseg_collection_get(NULL, 0, &view, &err), ZSEG_ERR_NULL);
-    CHECK(error_is_filled(&err, ZSEG_ERR_NULL));
-    CHECK_RC(zseg_collection_get(c, 0, NULL, CHECK_ERR), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_collection_get(NULL, 0, &view), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_collection_get(c, 0, NULL), ZSEG_ERR_NULL);
     CHECK_EQ_PTR(view.ptr, TEXT);
     CHECK_EQ_U64(zseg_collection_count(NULL), 0);
     CHECK_EQ_U64(zseg_collection_size(NULL), 0);
@@ -393,7 +391,7 @@ static void *read_every_item(void *arg) {
     for (round = 0; round < 50; round++) {
         for (g = 0; g < n; g++) {
             zseg_slice view;
-            if (zseg_collection_get(job->c, g, &view, NULL) != ZSEG_OK || view.len != 1 ||
+            if (zseg_collection_get(job->c, g, &view) != ZSEG_OK || view.len != 1 ||
                 view.ptr != TEXT + g)
                 job->mismatches++;
         }

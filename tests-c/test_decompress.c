@@ -197,7 +197,7 @@ static zseg_collection *compress_t(const zseg_compressor *c, const zseg_slice *i
 
 static zseg_slice item_of(const zseg_collection *c, size_t i) {
     zseg_slice s = {NULL, (size_t)-1};
-    if (zseg_collection_get(c, i, &s, NULL) != ZSEG_OK) {
+    if (zseg_collection_get(c, i, &s) != ZSEG_OK) {
         s.ptr = NULL;
         s.len = (size_t)-1;
     }

@@ -141,7 +141,7 @@ static void check_decompresses_to(const zseg_buffer *frames, const uint64_t *siz
     CHECK_EQ_U64(zseg_collection_count(out), it->n);
     for (size_t i = 0; i < it->n && i < zseg_collection_count(out); i++) {
         zseg_slice s;
-        CHECK_OK(zseg_collection_get(out, i, &s, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(out, i, &s));
         CHECK_EQ_U64(s.len, it->slices[i].len);
         if (s.len == it->slices[i].len && s.len) CHECK(memcmp(s.ptr, it->slices[i].ptr, s.len) == 0);
     }
@@ -265,8 +265,8 @@ static void test_seekable_write_then_open_round_trips_through_decompress_buffer(
         CHECK_EQ_U64(sizes[i], it.slices[i].len);
         /* Frame i of the file is byte for byte frame i of the collection. */
         zseg_slice a, b;
-        CHECK_OK(zseg_buffer_get(fb, i, &a, CHECK_ERR));
-        CHECK_OK(zseg_collection_get(frames, i, &b, CHECK_ERR));
+        CHECK_OK(zseg_buffer_get(fb, i, &a));
+        CHECK_OK(zseg_collection_get(frames, i, &b));
         CHECK(a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0);
     }
     check_decompresses_to(fb, sizes, &it);
@@ -289,7 +289,7 @@ static void test_seekable_write_then_open_round_trips_through_decompress_buffer(
     size_t pos = 0;
     for (size_t i = 0; i < it.n; i++) {
         zseg_slice f;
-        CHECK_OK(zseg_collection_get(frames, i, &f, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(frames, i, &f));
         CHECK_EQ_U64(le32(bytes + t.entries + i * 8), f.len);
         CHECK_EQ_U64(le32(bytes + t.entries + i * 8 + 4), it.slices[i].len);
         CHECK(memcmp(bytes + pos, f.ptr, f.len) == 0);
@@ -339,7 +339,7 @@ static void test_seekable_get_finds_every_frame_without_the_full_index(void) {
         zseg_collection *out = NULL;
         CHECK_OK(zseg_decompress_slices(d, &frame, 1, &declared, NULL, &out, CHECK_ERR));
         zseg_slice item = {NULL, 0};
-        CHECK_OK(zseg_collection_get(out, 0, &item, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(out, 0, &item));
         CHECK(item.len == it.slices[i].len &&
               (item.len == 0 || memcmp(item.ptr, it.slices[i].ptr, item.len) == 0));
         zseg_collection_free(out);
@@ -376,18 +376,18 @@ static void test_seekable_a_frame_view_decompresses_alone(void) {
         size_t i = picks[k];
         zseg_slice view;
         zseg_collection *out = NULL;
-        CHECK_OK(zseg_buffer_get(fb, i, &view, CHECK_ERR));
+        CHECK_OK(zseg_buffer_get(fb, i, &view));
         CHECK(view.ptr >= bytes && view.ptr + view.len <= bytes + size);
         CHECK_OK(zseg_decompress_slices(d, &view, 1, &sizes[i], NULL, &out, CHECK_ERR));
         if (!out) continue;
         zseg_slice got;
-        CHECK_OK(zseg_collection_get(out, 0, &got, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(out, 0, &got));
         CHECK_EQ_U64(got.len, it.slices[i].len);
         if (got.len == it.slices[i].len && got.len)
             CHECK(memcmp(got.ptr, it.slices[i].ptr, got.len) == 0);
         zseg_collection_free(out);
     }
-    CHECK_RC(zseg_buffer_get(fb, 100, &(zseg_slice){0}, CHECK_ERR), ZSEG_ERR_INDEX);
+    CHECK_RC(zseg_buffer_get(fb, 100, &(zseg_slice){0}), ZSEG_ERR_INDEX);
     zseg_decompressor_free(d);
     zseg_seekable_free(s);
     free(bytes);
@@ -411,7 +411,7 @@ static void test_seekable_checksums_need_checksummed_frames(void) {
     CHECK_EQ_U64(t.n, it.n);
     for (size_t i = 0; i < it.n; i++) {
         zseg_slice f;
-        CHECK_OK(zseg_collection_get(with, i, &f, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(with, i, &f));
         /* The table repeats the frame's own checksum (its last 4 bytes). */
         CHECK_EQ_U64(le32(bytes + t.entries + i * 12 + 8), le32(f.ptr + f.len - 4));
     }
@@ -472,14 +472,14 @@ static void test_seekable_frames_outlive_the_handle_when_held_by_a_collection(vo
     if (out) {
         for (size_t i = 0; i < it.n; i++) {
             zseg_slice got;
-            CHECK_OK(zseg_collection_get(out, i, &got, CHECK_ERR));
+            CHECK_OK(zseg_collection_get(out, i, &got));
             CHECK(got.len == it.slices[i].len &&
                   (!got.len || memcmp(got.ptr, it.slices[i].ptr, got.len) == 0));
         }
     }
     /* Views of the held frames read the mapping directly. */
     zseg_slice f;
-    CHECK_OK(zseg_collection_get(held, 119, &f, CHECK_ERR));
+    CHECK_OK(zseg_collection_get(held, 119, &f));
     CHECK(f.len >= 4 && le32(f.ptr) == FRAME_MAGIC);
     zseg_collection_free(out);
     zseg_decompressor_free(d);
@@ -549,7 +549,7 @@ static void test_seekable_opens_a_hand_written_table_of_frames_without_content_s
     size_t pos = 0;
     for (size_t i = 0; i < it.n; i++) {
         zseg_slice f;
-        CHECK_OK(zseg_collection_get(frames, i, &f, CHECK_ERR));
+        CHECK_OK(zseg_collection_get(frames, i, &f));
         memcpy(file + pos, f.ptr, f.len);
         put_le32(file + total + SKIPPABLE_HEADER + i * 8, (uint32_t)f.len);
         put_le32(file + total + SKIPPABLE_HEADER + i * 8 + 4, (uint32_t)it.slices[i].len);
@@ -708,7 +708,7 @@ static void test_seekable_table_size_other_than_the_frame_header_is_size_mismatc
     CHECK(strstr(check_err_.message, given_s) != NULL);
     /* The other frames still decompress one by one. */
     zseg_slice view;
-    CHECK_OK(zseg_buffer_get(zseg_seekable_frames(s), i + 1, &view, CHECK_ERR));
+    CHECK_OK(zseg_buffer_get(zseg_seekable_frames(s), i + 1, &view));
     CHECK_OK(zseg_decompress_slices(d, &view, 1, &zseg_seekable_sizes(s)[i + 1], NULL, &out,
                                     CHECK_ERR));
     zseg_collection_free(out);

@@ -106,7 +106,7 @@ def _load():
         "zseg_collection_size": (c_size_t, [p]),
         "zseg_collection_buffer_count": (c_size_t, [p]),
         "zseg_collection_buffer": (p, [p, c_size_t]),
-        "zseg_collection_get": (c_uint32, [p, c_size_t, POINTER(Slice), err]),
+        "zseg_collection_get": (c_uint32, [p, c_size_t, POINTER(Slice)]),
         "zseg_compressor_new": (c_uint32, [c_int, pp, err]),
         "zseg_compressor_free": (None, [p]),
         "zseg_compress_slices": (
@@ -191,7 +191,7 @@ def collection_items(coll):
         out = []
         for i in range(LIB.zseg_collection_count(coll)):
             s = Slice()
-            check(LIB.zseg_collection_get(coll, i, byref(s), byref(err)), err)
+            check(LIB.zseg_collection_get(coll, i, byref(s)), err)
             out.append(ctypes.string_at(s.ptr, s.len) if s.len else b"")
         return out
     finally:

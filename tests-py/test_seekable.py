@@ -267,7 +267,7 @@ def lib():
         ("zseg_decompressor_free", None, [p]),
         ("zseg_decompress_buffer", c_uint32, [p, p, POINTER(c_uint64), c_void_p, pp, err]),
         ("zseg_collection_count", c_size_t, [p]),
-        ("zseg_collection_get", c_uint32, [p, c_size_t, POINTER(Slice), err]),
+        ("zseg_collection_get", c_uint32, [p, c_size_t, POINTER(Slice)]),
         ("zseg_collection_free", None, [p]),
     ]:
         f = getattr(lib, name)
@@ -289,7 +289,7 @@ def c_read_all(lib, handle):
         items = []
         for i in range(lib.zseg_collection_count(out)):
             s = Slice()
-            assert lib.zseg_collection_get(out, i, byref(s), byref(err)) == 0
+            assert lib.zseg_collection_get(out, i, byref(s)) == 0
             items.append(ctypes.string_at(s.ptr, s.len) if s.len else b"")
         assert len(items) == n
         return items, [sizes[i] for i in range(n)]

@@ -203,16 +203,16 @@ pub extern "C" fn zseg_buffer_segments(buf: *const Buffer) -> *const Segment {
 }
 
 /// Writes a zero-copy view of item `i` to `*out`, valid while any holder of the buffer lives.
-/// `ZSEG_ERR_INDEX` if `i >= zseg_buffer_count(buf)`; `ZSEG_ERR_NULL` for a NULL `buf` or `out`.
-/// An empty item's view has `len` 0 (and `ptr` possibly NULL). Thread-safe.
+/// `ZSEG_ERR_INDEX` if `i >= zseg_buffer_count(buf)`; `ZSEG_ERR_NULL` for a NULL `buf` or `out`;
+/// `*out` is written only on success. An empty item's view has `len` 0 (and `ptr` possibly
+/// NULL). Like every accessor, it takes no `zseg_error`: the result code says all. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_buffer_get(
     buf: *const Buffer,
     i: usize,
     out: *mut zseg_slice,
-    err: *mut zseg_error,
 ) -> zseg_result {
-    guard(err, || {
+    guard(std::ptr::null_mut(), || {
         // SAFETY: a non-NULL buf is a live handle.
         let b = unsafe { handle(buf, "buf")? };
         let out = super::out(out, "out")?;

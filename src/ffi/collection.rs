@@ -100,15 +100,15 @@ pub extern "C" fn zseg_collection_buffer(c: *const Collection, b: usize) -> *con
 
 /// Writes a zero-copy view of global item `i` (counting through the buffers in order, found in
 /// O(log buffers)) to `*out`, valid while any holder of its buffer lives. `ZSEG_ERR_INDEX` if
-/// `i >= zseg_collection_count(c)`. Thread-safe.
+/// `i >= zseg_collection_count(c)`, `ZSEG_ERR_NULL` for a NULL `c` or `out`; `*out` is written
+/// only on success. Takes no `zseg_error`, like every accessor. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_collection_get(
     c: *const Collection,
     i: usize,
     out: *mut zseg_slice,
-    err: *mut zseg_error,
 ) -> zseg_result {
-    guard(err, || -> Result<()> {
+    guard(std::ptr::null_mut(), || -> Result<()> {
         // SAFETY: a non-NULL c is a live handle.
         let c = unsafe { handle(c, "c")? };
         let out = super::out(out, "out")?;

@@ -28,7 +28,7 @@ int header_c99_uses_declarations(void) {
     zseg_batch_options_init(&opts);
     bufs[0] = buf;
     rc |= zseg_collection_new(bufs, 1, &coll, &err);
-    rc |= zseg_collection_get(coll, 0, &view, 0);
+    rc |= zseg_collection_get(coll, 0, &view);
     zseg_collection_free(coll);
     zseg_buffer_free(buf);
     return (int)rc + (int)zseg_zstd_version() + (zseg_version()[0] == '0');

@@ -17,8 +17,8 @@ static_assert(ZSEG_OK == 0 && ZSEG_ERR_INTERNAL == 14, "result values are ABI");
 // Function pointer types must match the declarations exactly (C linkage, same signature).
 static zseg_result (*const new_copy)(const std::uint8_t *, size_t, const zseg_segment *, size_t,
                                      zseg_buffer **, zseg_error *) = zseg_buffer_new_copy;
-static zseg_result (*const collection_get)(const zseg_collection *, size_t, zseg_slice *,
-                                           zseg_error *) = zseg_collection_get;
+static zseg_result (*const collection_get)(const zseg_collection *, size_t,
+                                           zseg_slice *) = zseg_collection_get;
 
 int header_cxx11_uses_declarations();
 int header_cxx11_uses_declarations() {
@@ -29,7 +29,7 @@ int header_cxx11_uses_declarations() {
     const zseg_buffer *bufs[] = {buf};
     zseg_collection *coll = nullptr;
     if (zseg_collection_new(bufs, 1, &coll, &err) == ZSEG_OK) {
-        rc = collection_get(coll, 0, &view, nullptr);
+        rc = collection_get(coll, 0, &view);
     }
     zseg_collection_free(coll);
     zseg_buffer_free(buf);

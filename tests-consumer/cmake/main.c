@@ -38,7 +38,7 @@ int main(void) {
     int bad = zseg_collection_count(out) != N;
     for (size_t i = 0; i < N && !bad; i++) {
         zseg_slice item;
-        bad = zseg_collection_get(out, i, &item, NULL) != ZSEG_OK || item.len != items[i].len ||
+        bad = zseg_collection_get(out, i, &item) != ZSEG_OK || item.len != items[i].len ||
               (item.len && memcmp(item.ptr, items[i].ptr, item.len) != 0);
     }
     printf("C consumer: zseg %s (zstd %u): %d items round-tripped, %zu -> %zu bytes: %s\n",
