@@ -756,6 +756,32 @@ mod tests {
     }
 
     #[test]
+    fn progress_counts_the_whole_batch_when_a_header_fails_early() {
+        let mut frames = compress(&Compressor::new(1).unwrap(), &corpus::json_records(3, 15));
+        frames[1].clear();
+        for threads in [1, 2] {
+            let mut totals = Vec::new();
+            let mut cb = |_, total| {
+                totals.push(total);
+                true
+            };
+            let mut opts = BatchOptions {
+                threads,
+                keep_going: false,
+                progress: Some(&mut cb),
+            };
+            let err = Decompressor::new()
+                .decompress(&views(&frames)[..], None, &mut opts)
+                .unwrap_err();
+            assert_eq!(err.item, Some(1));
+            assert!(
+                !totals.is_empty() && totals.iter().all(|&t| t == 3),
+                "{totals:?}"
+            );
+        }
+    }
+
+    #[test]
     fn empty_batches_and_empty_frames_keep_their_count() {
         let d = Decompressor::new();
         assert_eq!(decompress(&d, &[], None, 2).unwrap().len(), 0);
