@@ -26,6 +26,9 @@ const ITEM_WEIGHT: u64 = 64;
 /// Progress is reported at least this often.
 const REPORT_ITEMS: u64 = 64;
 const REPORT_BYTES: u64 = 16 << 20;
+/// Workers add to the shared counts every this many items or bytes.
+const COUNT_BATCH: u64 = 16;
+const COUNT_BATCH_BYTES: u64 = 1 << 20;
 
 /// An ordered list of byte strings a batch reads.
 pub trait Items: Sync {
@@ -351,11 +354,12 @@ struct Control {
 }
 
 impl Control {
-    /// Counts one finished item; true when a progress report is due.
-    fn advance(&self, bytes: u64) -> bool {
-        let items = self.done_items.fetch_add(1, Ordering::Relaxed) + 1;
-        let before = self.done_bytes.fetch_add(bytes, Ordering::Relaxed);
-        items % REPORT_ITEMS == 0 || (before + bytes) / REPORT_BYTES != before / REPORT_BYTES
+    /// Counts finished items; true when a progress report is due.
+    fn advance(&self, items: u64, bytes: u64) -> bool {
+        let before = self.done_items.fetch_add(items, Ordering::Relaxed);
+        let before_bytes = self.done_bytes.fetch_add(bytes, Ordering::Relaxed);
+        (before + items) / REPORT_ITEMS != before / REPORT_ITEMS
+            || (before_bytes + bytes) / REPORT_BYTES != before_bytes / REPORT_BYTES
     }
 
     fn stopped(&self) -> bool {
@@ -491,6 +495,7 @@ fn run_task<J: Job, D: Dst>(
             return out;
         }
     };
+    let mut unreported = (0u64, 0u64); // items, bytes
     for (i, seg) in task.items.clone().zip(task.segments.iter_mut()) {
         if ctl.stopped() {
             break;
@@ -509,9 +514,19 @@ fn run_task<J: Job, D: Dst>(
             offset: task.base + start as u64,
             length: (task.dst.filled() - start) as u64,
         };
-        if ctl.advance(job.weight(i)) && ctl.wants_progress {
-            report();
+        // Workers share the counters in batches, so that they do not fight over their cache
+        // line on every item.
+        unreported.0 += 1;
+        unreported.1 += job.weight(i);
+        if unreported.0 == COUNT_BATCH || unreported.1 >= COUNT_BATCH_BYTES {
+            if ctl.advance(unreported.0, unreported.1) && ctl.wants_progress {
+                report();
+            }
+            unreported = (0, 0);
         }
+    }
+    if ctl.advance(unreported.0, unreported.1) && ctl.wants_progress {
+        report();
     }
     job.recycle(ctx);
     out

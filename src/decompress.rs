@@ -278,6 +278,9 @@ impl Decompressor {
     }
 }
 
+/// Output room past an item's content that zstd may use while decoding it.
+const DECODE_SLACK: usize = 64;
+
 /// The size of frames the header pass already failed.
 const SKIP: u64 = u64::MAX;
 
@@ -378,16 +381,28 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
             }
             Ok(_) => {}
         }
-        match dctx.decompress(frame, dst, expected) {
+        // zstd decodes faster when the output has a little room past the content: its wild
+        // copies may then run over the end. The room is the following items' space (never past
+        // the chunk's region), which they overwrite; a frame that really decodes to more than
+        // `expected` is a mismatch and is discarded.
+        match dctx.decompress(frame, dst, expected.saturating_add(DECODE_SLACK)) {
             Ok(n) if n == expected => Ok(()),
             Ok(n) => Err(mismatch(
                 expected as u64,
                 &format!("the frame decompresses to {n} bytes"),
             )),
-            Err(e) if e.is_dst_too_small() => Err(mismatch(
+            // More content than room: a lie of the caller's size, or of the frame's own header.
+            Err(e) if e.is_dst_too_small() && h.content_size.is_none() => Err(mismatch(
                 expected as u64,
                 "the frame decompresses to more bytes",
             )),
+            Err(e) if e.is_dst_too_small() => Err(Error {
+                zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
+                ..Error::new(
+                    ErrorKind::Zstd,
+                    format!("corrupt frame: its content is longer than the {expected} bytes its header declares"),
+                )
+            }),
             Err(e) => Err(zstd_error(e, "decompression failed")),
         }
     }
