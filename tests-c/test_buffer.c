@@ -2,15 +2,16 @@
  * Buffers with segments, errors, result names and versions, through the C ABI only.
  * Written from API.md and zseg.h alone.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A pointer value no call may write: out-pointers are preset to it and checked afterwards. */
 #define SENTINEL_BUFFER ((zseg_buffer *)(uintptr_t)0x5e5e5e5e)
@@ -29,21 +30,6 @@ static void record_release(void *ctx) {
     probe->calls++;
     probe->ctx_seen = ctx;
     probe->thread = pthread_self();
-}
-
-static int view_equals(zseg_slice view, const void *bytes, size_t len) {
-    return view.len == len && (len == 0 || memcmp(view.ptr, bytes, len) == 0);
-}
-
-/* A zseg_error full of garbage, so a function that fills it must overwrite every field. */
-static void poison_error(zseg_error *err) {
-    memset(err, 0xAB, sizeof *err);
-}
-
-/* err was filled for a failure with code: matching code, a non-empty NUL-terminated message. */
-static int error_is_filled(const zseg_error *err, zseg_result code) {
-    return err->code == code && memchr(err->message, '\0', sizeof err->message) != NULL &&
-           err->message[0] != '\0';
 }
 
 static void copy_buffer_holds_every_item_as_given(void) {
@@ -444,7 +430,6 @@ static void buffer_can_be_read_from_many_threads_at_once(void) {
     static zseg_segment segs[MANY];
     zseg_buffer *buf = NULL;
     reader_job jobs[READERS];
-    pthread_t threads[READERS];
     size_t i;
     int t;
     for (i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 31 + 7);
@@ -458,12 +443,9 @@ static void buffer_can_be_read_from_many_threads_at_once(void) {
         jobs[t].buf = buf;
         jobs[t].data = data;
         jobs[t].mismatches = 0;
-        REQUIRE(pthread_create(&threads[t], NULL, read_every_item, &jobs[t]) == 0);
     }
-    for (t = 0; t < READERS; t++) {
-        REQUIRE(pthread_join(threads[t], NULL) == 0);
-        CHECK_EQ_U64(jobs[t].mismatches, 0);
-    }
+    REQUIRE(run_threads(read_every_item, jobs, sizeof jobs[0], READERS) == READERS);
+    for (t = 0; t < READERS; t++) CHECK_EQ_U64(jobs[t].mismatches, 0);
     zseg_buffer_free(buf);
 }
 

@@ -2,15 +2,16 @@
  * Collections of buffers: global indexing, sizes, shared ownership and release, through the C
  * ABI only. Written from API.md and zseg.h alone.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A pointer value no call may write: out-pointers are preset to it and checked afterwards. */
 #define SENTINEL_COLLECTION ((zseg_collection *)(uintptr_t)0x5e5e5e5e)
@@ -26,19 +27,6 @@ static void record_release(void *ctx) {
     release_probe *probe = (release_probe *)ctx;
     probe->calls++;
     probe->thread = pthread_self();
-}
-
-static int view_equals(zseg_slice view, const void *bytes, size_t len) {
-    return view.len == len && (len == 0 || memcmp(view.ptr, bytes, len) == 0);
-}
-
-static void poison_error(zseg_error *err) {
-    memset(err, 0xAB, sizeof *err);
-}
-
-static int error_is_filled(const zseg_error *err, zseg_result code) {
-    return err->code == code && memchr(err->message, '\0', sizeof err->message) != NULL &&
-           err->message[0] != '\0';
 }
 
 /* A borrowed buffer over TEXT with `count` segments: segment k is TEXT[first + k], 1 byte. */
@@ -218,38 +206,43 @@ static void view_stays_valid_after_buffer_handle_is_freed(void) {
     zseg_collection_free(c);
 }
 
-static void release_waits_for_the_collection_when_buffer_is_freed_first(void) {
+/* A borrowed buffer over all of TEXT (one item) reporting its release to `probe`, and a
+   collection holding it; 1 if both were made. */
+static int text_buffer_in_collection(release_probe *probe, zseg_buffer **buf, zseg_collection **c) {
     const zseg_segment segs[] = {{0, 26}};
+    *buf = NULL;
+    *c = NULL;
+    CHECK_OK(zseg_buffer_new_borrowed(TEXT, 26, segs, 1, record_release, probe, buf, CHECK_ERR));
+    if (!*buf) return 0;
+    CHECK_OK(zseg_collection_new((const zseg_buffer *const *)buf, 1, c, CHECK_ERR));
+    return *c != NULL;
+}
+
+/* A buffer held by a collection too: freeing one holder leaves the release to the other, which
+   still reads TEXT in place; freeing that one releases the memory once. */
+static void release_waits_for_the_other_holder(int buffer_first) {
     release_probe probe = {0, pthread_self()};
-    zseg_buffer *buf = NULL;
-    zseg_collection *c = NULL;
+    zseg_buffer *buf;
+    zseg_collection *c;
     zseg_slice view;
-    REQUIRE_OK(zseg_buffer_new_borrowed(TEXT, 26, segs, 1, record_release, &probe, &buf,
-                                        CHECK_ERR));
-    REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
-    zseg_buffer_free(buf);
+    REQUIRE(text_buffer_in_collection(&probe, &buf, &c));
+    if (buffer_first) zseg_buffer_free(buf);
+    else zseg_collection_free(c);
     CHECK_EQ_U64(probe.calls, 0);
-    CHECK_OK(zseg_collection_get(c, 0, &view));
+    if (buffer_first) CHECK_OK(zseg_collection_get(c, 0, &view));
+    else CHECK_OK(zseg_buffer_get(buf, 0, &view));
     CHECK_EQ_PTR(view.ptr, TEXT);
-    zseg_collection_free(c);
+    if (buffer_first) zseg_collection_free(c);
+    else zseg_buffer_free(buf);
     CHECK_EQ_U64(probe.calls, 1);
 }
 
+static void release_waits_for_the_collection_when_buffer_is_freed_first(void) {
+    release_waits_for_the_other_holder(1);
+}
+
 static void release_waits_for_the_buffer_when_collection_is_freed_first(void) {
-    const zseg_segment segs[] = {{0, 26}};
-    release_probe probe = {0, pthread_self()};
-    zseg_buffer *buf = NULL;
-    zseg_collection *c = NULL;
-    zseg_slice view;
-    REQUIRE_OK(zseg_buffer_new_borrowed(TEXT, 26, segs, 1, record_release, &probe, &buf,
-                                        CHECK_ERR));
-    REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
-    zseg_collection_free(c);
-    CHECK_EQ_U64(probe.calls, 0);
-    CHECK_OK(zseg_buffer_get(buf, 0, &view));
-    CHECK_EQ_PTR(view.ptr, TEXT);
-    zseg_buffer_free(buf);
-    CHECK_EQ_U64(probe.calls, 1);
+    release_waits_for_the_other_holder(0);
 }
 
 static void release_waits_for_every_collection_sharing_the_buffer(void) {
@@ -365,14 +358,11 @@ static void *free_collection_on_thread(void *c) {
 }
 
 static void release_runs_on_the_thread_freeing_the_last_collection(void) {
-    const zseg_segment segs[] = {{0, 26}};
     release_probe probe = {0, pthread_self()};
-    zseg_buffer *buf = NULL;
-    zseg_collection *c = NULL;
+    zseg_buffer *buf;
+    zseg_collection *c;
     pthread_t freer;
-    REQUIRE_OK(zseg_buffer_new_borrowed(TEXT, 26, segs, 1, record_release, &probe, &buf,
-                                        CHECK_ERR));
-    REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)&buf, 1, &c, CHECK_ERR));
+    REQUIRE(text_buffer_in_collection(&probe, &buf, &c));
     zseg_buffer_free(buf);
     REQUIRE(pthread_create(&freer, NULL, free_collection_on_thread, c) == 0);
     REQUIRE(pthread_join(freer, NULL) == 0);
@@ -404,7 +394,6 @@ static void collection_can_be_read_from_many_threads_at_once(void) {
     zseg_buffer *bufs[4] = {letters(0, 10), letters(10, 0), letters(10, 6), letters(16, 10)};
     zseg_collection *c = NULL;
     reader_job jobs[READERS];
-    pthread_t threads[READERS];
     int t;
     REQUIRE(bufs[0] && bufs[1] && bufs[2] && bufs[3]);
     REQUIRE_OK(zseg_collection_new((const zseg_buffer *const *)bufs, 4, &c, CHECK_ERR));
@@ -412,12 +401,9 @@ static void collection_can_be_read_from_many_threads_at_once(void) {
     for (t = 0; t < READERS; t++) {
         jobs[t].c = c;
         jobs[t].mismatches = 0;
-        REQUIRE(pthread_create(&threads[t], NULL, read_every_item, &jobs[t]) == 0);
     }
-    for (t = 0; t < READERS; t++) {
-        REQUIRE(pthread_join(threads[t], NULL) == 0);
-        CHECK_EQ_U64(jobs[t].mismatches, 0);
-    }
+    REQUIRE(run_threads(read_every_item, jobs, sizeof jobs[0], READERS) == READERS);
+    for (t = 0; t < READERS; t++) CHECK_EQ_U64(jobs[t].mismatches, 0);
     zseg_collection_free(c);
     free_all(bufs, 4);
 }

@@ -8,315 +8,42 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
-
-/* ------------------------------------------------------------------------------------------ */
-/* Deterministic test data                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return p;
-}
-
-/* Set by the CMake valgrind tests: shrink repetitions (never the cases the contract names). */
-static int under_valgrind(void) {
-    const char *v = getenv("ZSEG_TEST_UNDER_VALGRIND");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
-static const char *const WORDS[] = {
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-    "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
-    "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "red",
-    "green", "blue", "amber", "violet", "north", "south", "east", "west", "river",
-    "mountain", "forest", "desert", "ocean"};
-#define NWORDS (sizeof WORDS / sizeof WORDS[0])
-
-static const char *word(uint64_t *rng) { return WORDS[rng_next(rng) % NWORDS]; }
-
-/* One JSON-like record of roughly 150..450 bytes into out (cap >= 1024). */
-static size_t make_record(char *out, size_t cap, uint64_t *rng) {
-    uint64_t r = rng_next(rng);
-    int n = snprintf(out, cap,
-                     "{\"id\":%llu,\"user\":\"%s_%s%u\",\"email\":\"%s.%s@example.com\","
-                     "\"active\":%s,\"score\":%u.%02u,\"tags\":[\"%s\",\"%s\",\"%s\"],"
-                     "\"city\":\"%s %s\",\"note\":\"",
-                     (unsigned long long)(r % 10000000u), word(rng), word(rng),
-                     (unsigned)(r >> 40) % 1000u, word(rng), word(rng),
-                     (r & 1) ? "true" : "false", (unsigned)(r >> 20) % 100u,
-                     (unsigned)(r >> 30) % 100u, word(rng), word(rng), word(rng), word(rng),
-                     word(rng));
-    size_t len = (size_t)n;
-    unsigned extra = (unsigned)(rng_next(rng) % 40u);
-    for (unsigned i = 0; i < extra && len + 16 < cap; i++) {
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", word(rng));
-    }
-    len += (size_t)snprintf(out + len, cap - len, "\"}");
-    return len;
-}
-
-/* Items that all point into one contiguous data block. */
-typedef struct corpus {
-    uint8_t *data;
-    size_t size;
-    size_t cap;
-    zseg_slice *items;
-    zseg_segment *segs;
-    size_t n;
-    size_t n_cap;
-} corpus;
-
-static corpus corpus_new(size_t n_cap, size_t byte_cap) {
-    corpus c;
-    memset(&c, 0, sizeof c);
-    c.data = xmalloc(byte_cap);
-    c.cap = byte_cap;
-    c.items = xmalloc(n_cap * sizeof *c.items);
-    c.segs = xmalloc(n_cap * sizeof *c.segs);
-    c.n_cap = n_cap;
-    return c;
-}
-
-/* Appends an item (copied); the item pointers are fixed by corpus_seal. */
-static void corpus_add(corpus *c, const void *bytes, size_t len) {
-    if (c->n == c->n_cap || c->size + len > c->cap) {
-        fprintf(stderr, "corpus overflow\n");
-        abort();
-    }
-    if (len) memcpy(c->data + c->size, bytes, len);
-    c->segs[c->n].offset = c->size;
-    c->segs[c->n].length = len;
-    c->size += len;
-    c->n++;
-}
-
-static void corpus_seal(corpus *c) {
-    for (size_t i = 0; i < c->n; i++) {
-        c->items[i].ptr = c->segs[i].length ? c->data + c->segs[i].offset : NULL;
-        c->items[i].len = (size_t)c->segs[i].length;
-    }
-}
-
-static void corpus_free(corpus *c) {
-    free(c->data);
-    free(c->items);
-    free(c->segs);
-    memset(c, 0, sizeof *c);
-}
-
-static corpus corpus_json(size_t n, uint64_t seed) {
-    corpus c = corpus_new(n, n * 512 + 1);
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 1;
-    char rec[1024];
-    for (size_t i = 0; i < n; i++) {
-        size_t len = make_record(rec, sizeof rec, &rng);
-        corpus_add(&c, rec, len);
-    }
-    corpus_seal(&c);
-    return c;
-}
-
-/* Text of random words, `size` bytes. */
-static void fill_text(uint8_t *out, size_t size, uint64_t seed) {
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 7;
-    size_t pos = 0;
-    while (pos < size) {
-        const char *w = word(&rng);
-        size_t wl = strlen(w);
-        for (size_t k = 0; k < wl && pos < size; k++) out[pos++] = (uint8_t)w[k];
-        if (pos < size) out[pos++] = (rng_next(&rng) % 13u) ? ' ' : '\n';
-    }
-}
-
-static void fill_random(uint8_t *out, size_t size, uint64_t seed) {
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 3;
-    for (size_t i = 0; i < size; i++) out[i] = (uint8_t)(rng_next(&rng) >> 56);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* zseg helpers                                                                                */
-/* ------------------------------------------------------------------------------------------ */
-
-static zseg_compressor *compressor_at(int level) {
-    zseg_compressor *c = NULL;
-    if (zseg_compressor_new(level, &c, NULL) != ZSEG_OK) return NULL;
-    return c;
-}
-
-static zseg_decompressor *decompressor_plain(void) {
-    zseg_decompressor *d = NULL;
-    if (zseg_decompressor_new(&d, NULL) != ZSEG_OK) return NULL;
-    return d;
-}
-
-static zseg_batch_options opts_threads(int32_t threads) {
-    zseg_batch_options o;
-    zseg_batch_options_init(&o);
-    o.threads = threads;
-    return o;
-}
-
-/* Compresses with the given worker count; NULL on failure (reported). */
-static zseg_collection *compress_t(const zseg_compressor *c, const zseg_slice *items, size_t n,
-                                   int32_t threads) {
-    zseg_batch_options o = opts_threads(threads);
-    zseg_collection *out = NULL;
-    zseg_error err;
-    zseg_result rc = zseg_compress_slices(c, items, n, &o, &out, &err);
-    if (rc != ZSEG_OK) {
-        fprintf(stderr, "  compress_slices(n=%zu, threads=%d) failed: %s (%s)\n", n,
-                (int)threads, zseg_result_str(rc), err.message);
-        return NULL;
-    }
-    return out;
-}
-
-static zseg_slice item_of(const zseg_collection *c, size_t i) {
-    zseg_slice s = {NULL, (size_t)-1};
-    if (zseg_collection_get(c, i, &s) != ZSEG_OK) {
-        s.ptr = NULL;
-        s.len = (size_t)-1;
-    }
-    return s;
-}
-
-static int bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
-    if (alen != blen) return 0;
-    if (alen == 0) return 1;
-    if (!a || !b) return 0;
-    return memcmp(a, b, alen) == 0;
-}
-
-static int slice_equal(zseg_slice a, zseg_slice b) { return bytes_equal(a.ptr, a.len, b.ptr, b.len); }
-
-/* 1 if `c` holds exactly items[0..n) in order, byte for byte (first difference printed). */
-static int collection_holds(const zseg_collection *c, const zseg_slice *items, size_t n) {
-    if (!c) return 0;
-    if (zseg_collection_count(c) != n) {
-        fprintf(stderr, "  collection count %zu, expected %zu\n", zseg_collection_count(c), n);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        zseg_slice s = item_of(c, i);
-        if (!slice_equal(s, items[i])) {
-            fprintf(stderr, "  item %zu differs (len %zu, expected %zu)\n", i, s.len,
-                    items[i].len);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* 1 if both collections have the same count and identical items. */
-static int collections_identical(const zseg_collection *a, const zseg_collection *b) {
-    if (!a || !b) return 0;
-    size_t n = zseg_collection_count(a);
-    if (zseg_collection_count(b) != n) {
-        fprintf(stderr, "  counts differ: %zu vs %zu\n", n, zseg_collection_count(b));
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!slice_equal(item_of(a, i), item_of(b, i))) {
-            fprintf(stderr, "  frame %zu differs\n", i);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* 1 if the frames in `frames` decompress (with d, at `threads`) to exactly items[0..n). */
-static int decompresses_to(const zseg_decompressor *d, const zseg_collection *frames,
-                           const zseg_slice *items, size_t n, int32_t threads) {
-    if (!d || !frames) return 0;
-    zseg_batch_options o = opts_threads(threads);
-    zseg_collection *out = NULL;
-    zseg_error err;
-    zseg_result rc = zseg_decompress_collection(d, frames, NULL, &o, &out, &err);
-    if (rc != ZSEG_OK) {
-        fprintf(stderr, "  decompress failed: %s item %llu (%s)\n", zseg_result_str(rc),
-                (unsigned long long)err.item, err.message);
-        return 0;
-    }
-    int ok = collection_holds(out, items, n);
-    zseg_collection_free(out);
-    return ok;
-}
 
 /* ZSTD_COMPRESSBOUND from zstd.h (documented formula). */
 static size_t zstd_bound(size_t s) {
     return s + (s >> 8) + (s < (128u << 10) ? ((128u << 10) - s) >> 11 : 0);
 }
 
-static int message_ok(const zseg_error *e) {
-    return memchr(e->message, '\0', sizeof e->message) != NULL && e->message[0] != '\0';
+/* What most tests start from: JSON records, a compressor and, if asked for, a decompressor. */
+typedef struct fixture {
+    corpus cp;
+    zseg_compressor *c;
+    zseg_decompressor *d; /* NULL unless asked for */
+} fixture;
+
+/* Makes f: n JSON records from `seed`, a compressor at `level` and, if with_d, a plain
+   decompressor. 1 if every handle asked for was made. */
+static int fixture_open(fixture *f, size_t n, uint64_t seed, int level, int with_d) {
+    f->cp = corpus_json(n, seed);
+    f->c = compressor_at(level);
+    f->d = with_d ? decompressor_plain() : NULL;
+    return f->c && (f->d || !with_d);
 }
 
-/* The error struct of a failed call: code, item, non-empty NUL-terminated message. */
-#define CHECK_ZERR(e, want_code, want_item)        \
-    do {                                          \
-        CHECK_EQ_U64((e).code, (want_code));      \
-        CHECK_EQ_U64((e).item, (want_item));      \
-        CHECK(message_ok(&(e)));                  \
-    } while (0)
-
-/* The error struct of a failed call whose item the contract leaves open. */
-#define CHECK_ZERR_CODE(e, want_code)              \
-    do {                                          \
-        CHECK_EQ_U64((e).code, (want_code));      \
-        CHECK(message_ok(&(e)));                  \
-    } while (0)
-
-/* A pointer value that no call may write over an out-pointer on failure. */
-static char sentinel_object;
-#define SENTINEL_COLL ((zseg_collection *)(void *)&sentinel_object)
-#define SENTINEL_COMP ((zseg_compressor *)(void *)&sentinel_object)
-
-/* Trains one dictionary (once per process) from 2000 JSON-like samples. */
-static uint8_t g_dict[8192];
-static size_t g_dict_size;
-static int g_dict_state; /* 0 not tried, 1 ok, -1 failed */
-
-static int trained_dictionary(void) {
-    if (g_dict_state) return g_dict_state > 0;
-    corpus samples = corpus_json(2000, 4242);
-    zseg_buffer *buf = NULL;
-    zseg_error err;
-    g_dict_state = -1;
-    if (zseg_buffer_new_borrowed(samples.data, samples.size, samples.segs, samples.n, NULL, NULL,
-                                 &buf, &err) == ZSEG_OK) {
-        zseg_result rc = zseg_train_dictionary(buf, g_dict, 4096, &g_dict_size, &err);
-        if (rc == ZSEG_OK && g_dict_size > 0 && g_dict_size <= 4096) {
-            g_dict_state = 1;
-        } else {
-            fprintf(stderr, "  train_dictionary: %s (%s)\n", zseg_result_str(rc), err.message);
-        }
-        zseg_buffer_free(buf);
-    }
-    corpus_free(&samples);
-    return g_dict_state > 0;
+/* Frees everything fixture_open made. */
+static void fixture_close(fixture *f) {
+    zseg_compressor_free(f->c);
+    zseg_decompressor_free(f->d);
+    corpus_free(&f->cp);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -324,29 +51,25 @@ static int trained_dictionary(void) {
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_compress_slices_frames_decompress_to_their_items(void) {
-    corpus cp = corpus_json(1200, 1);
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    zseg_collection *frames = compress_t(c, cp.items, cp.n, 2);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 1200, 1, 3, 1));
+    zseg_collection *frames = compress_t(fx.c, fx.cp.items, fx.cp.n, 2);
     CHECK(frames != NULL);
-    CHECK_EQ_U64(zseg_collection_count(frames), cp.n);
+    CHECK_EQ_U64(zseg_collection_count(frames), fx.cp.n);
     /* Each item is its own complete frame: it compresses (the corpus is redundant JSON)
        and starts with the zstd magic number 28 B5 2F FD. */
     size_t total = 0;
-    for (size_t i = 0; frames && i < cp.n; i++) {
+    for (size_t i = 0; frames && i < fx.cp.n; i++) {
         zseg_slice f = item_of(frames, i);
         CHECK(f.len >= 4 && f.ptr && f.ptr[0] == 0x28 && f.ptr[1] == 0xB5 && f.ptr[2] == 0x2F &&
               f.ptr[3] == 0xFD);
         total += f.len;
     }
-    CHECK(frames && total < cp.size);
+    CHECK(frames && total < fx.cp.size);
     CHECK_EQ_U64(zseg_collection_size(frames), total);
-    CHECK(decompresses_to(d, frames, cp.items, cp.n, 1));
+    CHECK(decompresses_to(fx.d, frames, fx.cp.items, fx.cp.n, 1));
     zseg_collection_free(frames);
-    zseg_compressor_free(c);
-    zseg_decompressor_free(d);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_buffer_compresses_segments_in_segment_order(void) {
@@ -457,64 +180,39 @@ static void test_compress_bound_gives_size_max_on_overflow_or_null_items(void) {
     CHECK_EQ_U64(zseg_compress_bound(NULL, 3), SIZE_MAX);
 }
 
-/* Checks that segs describe frames packed back to back from offset 0 and equal to `ref`. */
+/* 1 if segs describe frames packed back to back from offset 0 in dst, equal to `ref`'s. */
 static int packed_frames_equal(const uint8_t *dst, const zseg_segment *segs, size_t n,
                                size_t used, const zseg_collection *ref) {
-    uint64_t pos = 0;
     if (zseg_collection_count(ref) != n) return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (segs[i].offset != pos) {
-            fprintf(stderr, "  frame %zu at %llu, expected %llu\n", i,
-                    (unsigned long long)segs[i].offset, (unsigned long long)pos);
-            return 0;
-        }
-        zseg_slice r = item_of(ref, i);
-        if (!bytes_equal(dst + segs[i].offset, (size_t)segs[i].length, r.ptr, r.len)) {
-            fprintf(stderr, "  frame %zu differs from the collection's\n", i);
-            return 0;
-        }
-        pos += segs[i].length;
-    }
-    if (pos != used) {
-        fprintf(stderr, "  dst_used %zu, frames total %llu\n", used, (unsigned long long)pos);
-        return 0;
-    }
-    return 1;
-}
-
-#define CANARY_LEN 64
-#define CANARY_BYTE 0xA5
-
-static int canary_intact(const uint8_t *p) {
-    for (size_t i = 0; i < CANARY_LEN; i++)
-        if (p[i] != CANARY_BYTE) return 0;
-    return 1;
+    zseg_slice *frames = views_of(ref);
+    int ok = packed_items_equal(dst, segs, n, used, frames);
+    free(frames);
+    return ok;
 }
 
 static void test_compress_slices_into_packs_the_same_frames_back_to_back(void) {
-    corpus cp = corpus_json(1500, 4);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    zseg_collection *ref = compress_t(c, cp.items, cp.n, 1);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 1500, 4, 3, 0));
+    zseg_collection *ref = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
     REQUIRE(ref);
-    size_t bound = zseg_compress_bound(cp.items, cp.n);
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n);
     uint8_t *dst = xmalloc(bound);
-    zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
+    zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
     int32_t threads[] = {0, 1, 2, -1};
     for (size_t t = 0; t < 4; t++) {
         zseg_batch_options o = opts_threads(threads[t]);
         size_t used = 0;
-        memset(segs, 0xEE, cp.n * sizeof *segs);
-        CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used, NULL),
+        memset(segs, 0xEE, fx.cp.n * sizeof *segs);
+        CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound, segs, &used,
+                                           NULL),
                  ZSEG_OK);
         CHECK_EQ_U64(used, zseg_collection_size(ref));
-        CHECK(packed_frames_equal(dst, segs, cp.n, used, ref));
+        CHECK(packed_frames_equal(dst, segs, fx.cp.n, used, ref));
     }
     free(dst);
     free(segs);
     zseg_collection_free(ref);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -529,26 +227,20 @@ static void test_compress_empty_batch_gives_empty_collection_for_every_entry_poi
         zseg_batch_options o = opts_threads(threads[t]);
         zseg_collection *out = NULL;
         CHECK_RC(zseg_compress_slices(c, NULL, 0, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
         CHECK_EQ_U64(zseg_collection_size(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
 
         zseg_buffer *empty = NULL;
         CHECK_RC(zseg_buffer_new_copy(NULL, 0, NULL, 0, &empty, NULL), ZSEG_OK);
         out = NULL;
         CHECK_RC(zseg_compress_buffer(c, empty, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
 
         zseg_collection *none = NULL;
         CHECK_RC(zseg_collection_new(NULL, 0, &none, NULL), ZSEG_OK);
         out = NULL;
         CHECK_RC(zseg_compress_collection(c, none, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
 
         /* A collection of buffers that have no segments is an empty batch too. */
         const zseg_buffer *two[2] = {empty, empty};
@@ -616,19 +308,16 @@ static void test_compress_empty_items_keep_their_places_including_trailing_ones(
 static void test_compress_one_4mib_item_among_10000_tiny_items_keeps_order(void) {
     const size_t big = 4u << 20, n = 10001, big_at = 1234;
     corpus cp = corpus_new(n, big + n * 24);
-    uint8_t *text = xmalloc(big);
-    fill_text(text, big, 6);
     char tiny[32];
     for (size_t i = 0; i < n; i++) {
         if (i == big_at) {
-            corpus_add(&cp, text, big);
+            corpus_add_text(&cp, big, 6);
         } else {
             int len = snprintf(tiny, sizeof tiny, "tiny item %zu%s", i, (i % 3) ? "!" : "");
             corpus_add(&cp, tiny, (size_t)len);
         }
     }
     corpus_seal(&cp);
-    free(text);
     zseg_compressor *c = compressor_at(3);
     zseg_decompressor *d = decompressor_plain();
     REQUIRE(c && d);
@@ -661,16 +350,11 @@ static void test_compress_threads_0_1_2_minus1_64_and_extremes_give_identical_by
     /* Skewed sizes: JSON records, then a few 100 KiB text items, then more records. */
     corpus js = corpus_json(2000, 7);
     corpus cp = corpus_new(2004, js.size + 4 * (100u << 10));
-    uint8_t *text = xmalloc(100u << 10);
     for (size_t i = 0; i < 2000; i++) {
-        if (i % 1000 == 500) {
-            fill_text(text, 100u << 10, i);
-            corpus_add(&cp, text, 100u << 10);
-        }
+        if (i % 1000 == 500) corpus_add_text(&cp, 100u << 10, i);
         corpus_add(&cp, js.items[i].ptr, js.items[i].len);
     }
     corpus_seal(&cp);
-    free(text);
     zseg_compressor *c = compressor_at(3);
     REQUIRE(c);
     zseg_collection *ref = compress_t(c, cp.items, cp.n, 0);
@@ -702,6 +386,42 @@ static void test_compress_threads_0_1_2_minus1_64_and_extremes_give_identical_by
     zseg_compressor_free(c);
     corpus_free(&cp);
     corpus_free(&js);
+}
+
+/* The fixture's frames before (*before, at threads_before) and after (*after, at 2 threads)
+   setting `param` to 1; 1 if both batches were made. */
+static int frames_before_and_after(fixture *fx, int32_t threads_before, zseg_cparam param,
+                                   zseg_collection **before, zseg_collection **after) {
+    *before = compress_t(fx->c, fx->cp.items, fx->cp.n, threads_before);
+    CHECK_RC(zseg_compressor_set_param(fx->c, param, 1, NULL), ZSEG_OK);
+    *after = compress_t(fx->c, fx->cp.items, fx->cp.n, 2);
+    return *before && *after;
+}
+
+/* How many of the frame pairs (frame i of before, frame i of after), i < n, `as_expected`
+   rejects: 0 when a parameter changed every frame as it should. */
+static size_t pairs_rejected(const zseg_collection *before, const zseg_collection *after, size_t n,
+                             int (*as_expected)(zseg_slice, zseg_slice)) {
+    size_t rejected = 0;
+    for (size_t i = 0; i < n; i++) rejected += !as_expected(item_of(before, i), item_of(after, i));
+    return rejected;
+}
+
+/* Same blocks, a checksum flag in the header and 4 checksum bytes at the end. */
+static int checksum_appended(zseg_slice a, zseg_slice b) {
+    return b.len == a.len + 4 && memcmp(a.ptr + 5, b.ptr + 5, a.len - 5) == 0 &&
+           (b.ptr[4] & 0x04) != 0 && (a.ptr[4] & 0x04) == 0;
+}
+
+/* The same frame without its 4-byte magic number. */
+static int magic_left_out(zseg_slice a, zseg_slice b) {
+    return b.len + 4 == a.len && memcmp(a.ptr + 4, b.ptr, b.len) == 0;
+}
+
+/* The same frame without its dictionary ID field (its flag bits 0). */
+static int dictionary_id_left_out(zseg_slice a, zseg_slice b) {
+    size_t id_field = (a.ptr[4] & 3u) == 3 ? 4 : (a.ptr[4] & 3u);
+    return (a.ptr[4] & 3u) != 0 && (b.ptr[4] & 3u) == 0 && b.len + id_field == a.len;
 }
 
 /* Sets parameters from a {param, value} list terminated by param 0. */
@@ -773,12 +493,7 @@ static void test_compress_frames_record_item_size_in_header_by_default(void) {
     /* Sizes that use every frame-content-size field width. */
     size_t lens[] = {0, 1, 255, 256, 65535, 65791, 65792, 300000};
     size_t n = sizeof lens / sizeof lens[0];
-    corpus cp = corpus_new(n, 700000);
-    uint8_t *text = xmalloc(300000);
-    fill_text(text, 300000, 10);
-    for (size_t i = 0; i < n; i++) corpus_add(&cp, text, lens[i]);
-    corpus_seal(&cp);
-    free(text);
+    corpus cp = corpus_text_prefixes(lens, n, 10);
     zseg_compressor *c = compressor_at(3);
     REQUIRE(c);
     zseg_collection *frames = compress_t(c, cp.items, cp.n, 2);
@@ -795,15 +510,13 @@ static void test_compress_frames_record_item_size_in_header_by_default(void) {
 }
 
 static void test_compress_content_size_off_leaves_it_out_of_every_frame(void) {
-    corpus cp = corpus_json(300, 11);
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CONTENT_SIZE, 0, NULL), ZSEG_OK);
-    zseg_collection *frames = compress_t(c, cp.items, cp.n, 2);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 300, 11, 3, 1));
+    CHECK_RC(zseg_compressor_set_param(fx.c, ZSEG_CPARAM_CONTENT_SIZE, 0, NULL), ZSEG_OK);
+    zseg_collection *frames = compress_t(fx.c, fx.cp.items, fx.cp.n, 2);
     REQUIRE(frames);
     size_t bad = 0;
-    for (size_t i = 0; i < cp.n; i++) {
+    for (size_t i = 0; i < fx.cp.n; i++) {
         zseg_slice f = item_of(frames, i);
         uint64_t cs = 777;
         zseg_error err;
@@ -813,75 +526,50 @@ static void test_compress_content_size_off_leaves_it_out_of_every_frame(void) {
     }
     CHECK_EQ_U64(bad, 0);
     /* They still round-trip when the sizes are given. */
-    uint64_t *sizes = xmalloc(cp.n * sizeof *sizes);
-    for (size_t i = 0; i < cp.n; i++) sizes[i] = cp.items[i].len;
+    uint64_t *sizes = xmalloc(fx.cp.n * sizeof *sizes);
+    for (size_t i = 0; i < fx.cp.n; i++) sizes[i] = fx.cp.items[i].len;
     zseg_collection *back = NULL;
-    CHECK_RC(zseg_decompress_collection(d, frames, sizes, NULL, &back, NULL), ZSEG_OK);
-    CHECK(collection_holds(back, cp.items, cp.n));
+    CHECK_RC(zseg_decompress_collection(fx.d, frames, sizes, NULL, &back, NULL), ZSEG_OK);
+    CHECK(collection_holds(back, fx.cp.items, fx.cp.n));
     zseg_collection_free(back);
     /* Turning it back on restores the header field. */
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CONTENT_SIZE, 1, NULL), ZSEG_OK);
-    zseg_collection *with = compress_t(c, cp.items, 1, 1);
+    CHECK_RC(zseg_compressor_set_param(fx.c, ZSEG_CPARAM_CONTENT_SIZE, 1, NULL), ZSEG_OK);
+    zseg_collection *with = compress_t(fx.c, fx.cp.items, 1, 1);
     uint64_t cs = 0;
     zseg_slice f0 = item_of(with, 0);
     CHECK_RC(zseg_frame_content_size(f0.ptr, f0.len, &cs, NULL), ZSEG_OK);
-    CHECK_EQ_U64(cs, cp.items[0].len);
+    CHECK_EQ_U64(cs, fx.cp.items[0].len);
     zseg_collection_free(with);
     free(sizes);
     zseg_collection_free(frames);
-    zseg_compressor_free(c);
-    zseg_decompressor_free(d);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_checksum_param_makes_each_frame_exactly_4_bytes_longer(void) {
-    corpus cp = corpus_json(400, 12);
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    zseg_collection *plain = compress_t(c, cp.items, cp.n, 2);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CHECKSUM, 1, NULL), ZSEG_OK);
-    zseg_collection *summed = compress_t(c, cp.items, cp.n, 2);
-    REQUIRE(plain && summed);
-    size_t bad = 0;
-    for (size_t i = 0; i < cp.n; i++) {
-        zseg_slice a = item_of(plain, i), b = item_of(summed, i);
-        /* Same blocks, a checksum flag in the header and 4 checksum bytes at the end. */
-        if (b.len != a.len + 4 || memcmp(a.ptr + 5, b.ptr + 5, a.len - 5) != 0 ||
-            (b.ptr[4] & 0x04) == 0 || (a.ptr[4] & 0x04) != 0)
-            bad++;
-    }
-    CHECK_EQ_U64(bad, 0);
-    CHECK(decompresses_to(d, summed, cp.items, cp.n, 2));
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CHECKSUM, 0, NULL), ZSEG_OK);
-    zseg_collection *again = compress_t(c, cp.items, cp.n, 1);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 400, 12, 3, 1));
+    zseg_collection *plain, *summed;
+    REQUIRE(frames_before_and_after(&fx, 2, ZSEG_CPARAM_CHECKSUM, &plain, &summed));
+    CHECK_EQ_U64(pairs_rejected(plain, summed, fx.cp.n, checksum_appended), 0);
+    CHECK(decompresses_to(fx.d, summed, fx.cp.items, fx.cp.n, 2));
+    CHECK_RC(zseg_compressor_set_param(fx.c, ZSEG_CPARAM_CHECKSUM, 0, NULL), ZSEG_OK);
+    zseg_collection *again = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
     CHECK(collections_identical(again, plain));
     zseg_collection_free(again);
     zseg_collection_free(plain);
     zseg_collection_free(summed);
-    zseg_compressor_free(c);
-    zseg_decompressor_free(d);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_magicless_frames_are_standard_frames_without_the_magic(void) {
-    corpus cp = corpus_json(200, 13);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    zseg_collection *std_frames = compress_t(c, cp.items, cp.n, 1);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_MAGICLESS, 1, NULL), ZSEG_OK);
-    zseg_collection *bare = compress_t(c, cp.items, cp.n, 2);
-    REQUIRE(std_frames && bare);
-    size_t bad = 0;
-    for (size_t i = 0; i < cp.n; i++) {
-        zseg_slice a = item_of(std_frames, i), b = item_of(bare, i);
-        if (b.len + 4 != a.len || memcmp(a.ptr + 4, b.ptr, b.len) != 0) bad++;
-    }
-    CHECK_EQ_U64(bad, 0);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 200, 13, 3, 0));
+    zseg_collection *std_frames, *bare;
+    REQUIRE(frames_before_and_after(&fx, 1, ZSEG_CPARAM_MAGICLESS, &std_frames, &bare));
+    CHECK_EQ_U64(pairs_rejected(std_frames, bare, fx.cp.n, magic_left_out), 0);
     zseg_collection_free(std_frames);
     zseg_collection_free(bare);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -889,66 +577,53 @@ static void test_compress_magicless_frames_are_standard_frames_without_the_magic
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_compress_per_item_mode_reports_ok_for_every_item(void) {
-    corpus cp = corpus_json(700, 14);
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    zseg_collection *ref = compress_t(c, cp.items, cp.n, 1);
-    zseg_result *results = xmalloc(cp.n * sizeof *results);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 700, 14, 3, 1));
+    zseg_collection *ref = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
+    zseg_result *results = xmalloc(fx.cp.n * sizeof *results);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
-        for (size_t i = 0; i < cp.n; i++) results[i] = (zseg_result)0xDEAD;
-        zseg_batch_options o = opts_threads(threads[t]);
-        o.item_results = results;
+        zseg_batch_options o = opts_per_item(threads[t], results, fx.cp.n);
         zseg_collection *out = NULL;
-        CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, NULL), ZSEG_OK);
-        size_t not_ok = 0;
-        for (size_t i = 0; i < cp.n; i++) not_ok += results[i] != ZSEG_OK;
-        CHECK_EQ_U64(not_ok, 0);
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, NULL), ZSEG_OK);
+        CHECK_EQ_U64(count_not_ok(results, fx.cp.n), 0);
         CHECK(collections_identical(out, ref));
         zseg_collection_free(out);
 
         /* and with the _into entry point */
-        size_t bound = zseg_compress_bound(cp.items, cp.n), used = 0;
+        size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n), used = 0;
         uint8_t *dst = xmalloc(bound);
-        zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
-        for (size_t i = 0; i < cp.n; i++) results[i] = (zseg_result)0xDEAD;
-        CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used, NULL),
+        zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
+        for (size_t i = 0; i < fx.cp.n; i++) results[i] = (zseg_result)0xDEAD;
+        CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound, segs, &used,
+                                           NULL),
                  ZSEG_OK);
-        not_ok = 0;
-        for (size_t i = 0; i < cp.n; i++) not_ok += results[i] != ZSEG_OK;
-        CHECK_EQ_U64(not_ok, 0);
-        CHECK(ref && packed_frames_equal(dst, segs, cp.n, used, ref));
+        CHECK_EQ_U64(count_not_ok(results, fx.cp.n), 0);
+        CHECK(ref && packed_frames_equal(dst, segs, fx.cp.n, used, ref));
         free(dst);
         free(segs);
     }
     free(results);
     zseg_collection_free(ref);
-    zseg_compressor_free(c);
-    zseg_decompressor_free(d);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_per_item_mode_reports_a_null_item_at_its_index(void) {
     /* The contract lets per-item mode either fail the whole call on a NULL item pointer
        (ZSEG_ERR_NULL, err->item) or report it per item (ZSEG_ERR_PARTIAL, item_results[k] =
        ZSEG_ERR_NULL, item k empty, the others intact). Either way the index must be right. */
-    corpus cp = corpus_json(600, 15);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 600, 15, 3, 1));
     const size_t k = 437;
-    cp.items[k].ptr = NULL;
-    cp.items[k].len = 5;
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    zseg_result *results = xmalloc(cp.n * sizeof *results);
+    fx.cp.items[k].ptr = NULL;
+    fx.cp.items[k].len = 5;
+    zseg_result *results = xmalloc(fx.cp.n * sizeof *results);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
-        for (size_t i = 0; i < cp.n; i++) results[i] = (zseg_result)0xDEAD;
-        zseg_batch_options o = opts_threads(threads[t]);
-        o.item_results = results;
+        zseg_batch_options o = opts_per_item(threads[t], results, fx.cp.n);
         zseg_collection *out = SENTINEL_COLL;
         zseg_error err;
-        zseg_result rc = zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err);
+        zseg_result rc = zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err);
         CHECK(rc == ZSEG_ERR_NULL || rc == ZSEG_ERR_PARTIAL);
         if (rc == ZSEG_ERR_NULL) {
             CHECK_ZERR(err, ZSEG_ERR_NULL, k);
@@ -957,17 +632,17 @@ static void test_compress_per_item_mode_reports_a_null_item_at_its_index(void) {
         } else if (rc == ZSEG_ERR_PARTIAL) {
             CHECK_EQ_U64(err.code, ZSEG_ERR_PARTIAL);
             CHECK(out != SENTINEL_COLL && out != NULL);
-            for (size_t i = 0; i < cp.n; i++)
+            for (size_t i = 0; i < fx.cp.n; i++)
                 CHECK_EQ_U64(results[i], i == k ? ZSEG_ERR_NULL : ZSEG_OK);
             if (out != SENTINEL_COLL && out) {
-                CHECK_EQ_U64(zseg_collection_count(out), cp.n);
+                CHECK_EQ_U64(zseg_collection_count(out), fx.cp.n);
                 CHECK_EQ_U64(item_of(out, k).len, 0);
-                for (size_t i = 0; i < cp.n; i++) {
+                for (size_t i = 0; i < fx.cp.n; i++) {
                     if (i == k) continue;
                     zseg_collection *one = NULL;
                     zseg_slice f = item_of(out, i);
-                    CHECK_RC(zseg_decompress_slices(d, &f, 1, NULL, NULL, &one, NULL), ZSEG_OK);
-                    if (one) CHECK(slice_equal(item_of(one, 0), cp.items[i]));
+                    CHECK_RC(zseg_decompress_slices(fx.d, &f, 1, NULL, NULL, &one, NULL), ZSEG_OK);
+                    if (one) CHECK(slice_equal(item_of(one, 0), fx.cp.items[i]));
                     zseg_collection_free(one);
                 }
                 zseg_collection_free(out);
@@ -975,199 +650,137 @@ static void test_compress_per_item_mode_reports_a_null_item_at_its_index(void) {
         }
     }
     free(results);
-    zseg_compressor_free(c);
-    zseg_decompressor_free(d);
-    corpus_free(&cp);
-}
-
-typedef struct progress_log {
-    uint64_t expect_total;
-    uint64_t calls;
-    uint64_t last_done;
-    uint64_t last_total;
-    uint64_t max_step;
-    int went_backwards;
-    int wrong_total;
-    int wrong_thread;
-    int overlapping;
-    int inside;
-    pthread_t caller;
-    uint64_t cancel_at_call; /* 0: never; k: return nonzero at the k-th call */
-    int cancel_when_done;    /* return nonzero when items_done == items_total */
-    long stall_ms;           /* sleep this long before returning nonzero */
-} progress_log;
-
-static void progress_log_init(progress_log *p, uint64_t total) {
-    memset(p, 0, sizeof *p);
-    p->expect_total = total;
-    p->caller = pthread_self();
-}
-
-static int progress_cb(uint64_t done, uint64_t total, void *ctx) {
-    progress_log *p = ctx;
-    if (p->inside) p->overlapping = 1;
-    p->inside = 1;
-    p->calls++;
-    if (total != p->expect_total) p->wrong_total = 1;
-    if (done < p->last_done || done > total) p->went_backwards = 1;
-    if (done - p->last_done > p->max_step && done >= p->last_done) p->max_step = done - p->last_done;
-    if (!pthread_equal(pthread_self(), p->caller)) p->wrong_thread = 1;
-    p->last_done = done;
-    p->last_total = total;
-    int stop = (p->cancel_at_call && p->calls == p->cancel_at_call) ||
-               (p->cancel_when_done && done == total);
-    if (stop && p->stall_ms) {
-        struct timespec ts = {p->stall_ms / 1000, (p->stall_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    p->inside = 0;
-    return stop;
+    fixture_close(&fx);
 }
 
 static void test_compress_progress_reports_monotonically_up_to_items_total(void) {
-    corpus cp = corpus_json(under_valgrind() ? 1500 : 4000, 16);
-    zseg_compressor *c = compressor_at(1);
-    REQUIRE(c);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, under_valgrind() ? 1500 : 4000, 16, 1, 0));
     int32_t threads[] = {0, 1, 2};
     for (size_t t = 0; t < 3; t++) {
         progress_log log;
-        progress_log_init(&log, cp.n);
-        zseg_batch_options o = opts_threads(threads[t]);
-        o.progress = progress_cb;
-        o.progress_ctx = &log;
+        progress_log_init(&log, fx.cp.n);
+        zseg_batch_options o = opts_progress(threads[t], &log);
         zseg_collection *out = NULL;
-        CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, NULL), ZSEG_OK);
-        CHECK_EQ_U64(zseg_collection_count(out), cp.n);
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, NULL), ZSEG_OK);
+        CHECK_EQ_U64(zseg_collection_count(out), fx.cp.n);
         zseg_collection_free(out);
         CHECK(log.calls >= 1);
         CHECK(!log.wrong_total);
         CHECK(!log.went_backwards);
         CHECK(!log.wrong_thread);
         CHECK(!log.overlapping);
-        CHECK_EQ_U64(log.last_done, cp.n);
-        CHECK_EQ_U64(log.last_total, cp.n);
+        CHECK_EQ_U64(log.last_done, fx.cp.n);
+        CHECK_EQ_U64(log.last_total, fx.cp.n);
         if (threads[t] <= 1) {
             /* On the calling thread: a report at least every 64 items (items are < 16 MiB). */
             CHECK(log.max_step <= 64);
-            CHECK(log.calls >= cp.n / 64);
+            CHECK(log.calls >= fx.cp.n / 64);
         }
     }
     /* The _into entry point reports too. */
     progress_log log;
-    progress_log_init(&log, cp.n);
-    zseg_batch_options o = opts_threads(2);
-    o.progress = progress_cb;
-    o.progress_ctx = &log;
-    size_t bound = zseg_compress_bound(cp.items, cp.n), used = 0;
+    progress_log_init(&log, fx.cp.n);
+    zseg_batch_options o = opts_progress(2, &log);
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n), used = 0;
     uint8_t *dst = xmalloc(bound);
-    zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
-    CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used, NULL),
+    zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
+    CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound, segs, &used,
+                                       NULL),
              ZSEG_OK);
     CHECK(log.calls >= 1 && !log.wrong_total && !log.went_backwards && !log.wrong_thread);
-    CHECK_EQ_U64(log.last_done, cp.n);
+    CHECK_EQ_U64(log.last_done, fx.cp.n);
     free(dst);
     free(segs);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_cancel_returns_cancelled_and_hands_back_nothing(void) {
-    corpus cp = corpus_json(under_valgrind() ? 1000 : 2500, 17);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    zseg_result *results = xmalloc(cp.n * sizeof *results);
-    size_t bound = zseg_compress_bound(cp.items, cp.n);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, under_valgrind() ? 1000 : 2500, 17, 3, 0));
+    zseg_result *results = xmalloc(fx.cp.n * sizeof *results);
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n);
     uint8_t *dst = xmalloc(bound);
-    zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
+    zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
         for (int when = 0; when < 2; when++) { /* 0: at the first report, 1: at the last one */
             for (int per_item = 0; per_item < 2; per_item++) {
                 progress_log log;
-                progress_log_init(&log, cp.n);
-                if (when == 0) log.cancel_at_call = 1;
-                else log.cancel_when_done = 1;
-                zseg_batch_options o = opts_threads(threads[t]);
-                o.progress = progress_cb;
-                o.progress_ctx = &log;
-                for (size_t i = 0; i < cp.n; i++) results[i] = (zseg_result)0xDEAD;
+                progress_log_cancel(&log, fx.cp.n, when);
+                zseg_batch_options o = opts_progress(threads[t], &log);
+                for (size_t i = 0; i < fx.cp.n; i++) results[i] = (zseg_result)0xDEAD;
                 if (per_item) o.item_results = results;
                 zseg_collection *out = SENTINEL_COLL;
                 zseg_error err;
-                CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err),
+                CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err),
                          ZSEG_ERR_CANCELLED);
                 CHECK(out == SENTINEL_COLL);
                 CHECK_EQ_U64(err.code, ZSEG_ERR_CANCELLED);
                 CHECK(message_ok(&err));
                 CHECK(log.calls >= 1);
-                CHECK(results[0] == (zseg_result)0xDEAD && results[cp.n - 1] == (zseg_result)0xDEAD);
+                CHECK(results[0] == (zseg_result)0xDEAD &&
+                      results[fx.cp.n - 1] == (zseg_result)0xDEAD);
 
                 /* _into: segments_out and dst_used stay untouched */
-                progress_log_init(&log, cp.n);
-                if (when == 0) log.cancel_at_call = 1;
-                else log.cancel_when_done = 1;
-                memset(segs, 0xEE, cp.n * sizeof *segs);
+                progress_log_cancel(&log, fx.cp.n, when);
+                memset(segs, 0xEE, fx.cp.n * sizeof *segs);
                 size_t used = 4242;
-                CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used,
-                                                   &err),
+                CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound,
+                                                   segs, &used, &err),
                          ZSEG_ERR_CANCELLED);
                 CHECK_EQ_U64(used, 4242);
                 CHECK(segs[0].offset == 0xEEEEEEEEEEEEEEEEULL &&
-                      segs[cp.n - 1].length == 0xEEEEEEEEEEEEEEEEULL);
+                      segs[fx.cp.n - 1].length == 0xEEEEEEEEEEEEEEEEULL);
             }
         }
     }
     /* The compressor is still usable after a cancelled batch. */
-    zseg_collection *after = compress_t(c, cp.items, cp.n, 2);
-    zseg_collection *ref = compress_t(c, cp.items, cp.n, 1);
+    zseg_collection *after = compress_t(fx.c, fx.cp.items, fx.cp.n, 2);
+    zseg_collection *ref = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
     CHECK(collections_identical(after, ref));
     zseg_collection_free(after);
     zseg_collection_free(ref);
     free(results);
     free(dst);
     free(segs);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_progress_is_not_called_again_after_it_cancels(void) {
     /* The callback asks to stop at its first report (and takes 20 ms to return, so workers
        run on meanwhile). The batch is cancelled: there is nothing left to report, and a final
        report of items_done == items_total would tell the caller a cancelled batch completed. */
-    corpus cp = corpus_json(2500, 18);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    size_t bound = zseg_compress_bound(cp.items, cp.n);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 2500, 18, 3, 0));
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n);
     uint8_t *dst = xmalloc(bound);
-    zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
+    zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
         progress_log log;
-        progress_log_init(&log, cp.n);
-        log.cancel_at_call = 1;
+        progress_log_cancel(&log, fx.cp.n, 0);
         log.stall_ms = 20; /* let the workers run on meanwhile */
-        zseg_batch_options o = opts_threads(threads[t]);
-        o.progress = progress_cb;
-        o.progress_ctx = &log;
+        zseg_batch_options o = opts_progress(threads[t], &log);
         zseg_collection *out = SENTINEL_COLL;
-        CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, NULL), ZSEG_ERR_CANCELLED);
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, NULL),
+                 ZSEG_ERR_CANCELLED);
         if (log.calls != 1)
             fprintf(stderr, "  threads %d: %llu calls, the last at %llu/%llu\n", (int)threads[t],
                     (unsigned long long)log.calls, (unsigned long long)log.last_done,
                     (unsigned long long)log.last_total);
         CHECK_EQ_U64(log.calls, 1);
-        progress_log_init(&log, cp.n);
-        log.cancel_at_call = 1;
+        progress_log_cancel(&log, fx.cp.n, 0);
         log.stall_ms = 20;
         size_t used = 0;
-        CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used, NULL),
+        CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound, segs, &used,
+                                           NULL),
                  ZSEG_ERR_CANCELLED);
         CHECK_EQ_U64(log.calls, 1);
     }
     free(dst);
     free(segs);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1213,13 +826,7 @@ static void test_compress_trained_dictionary_round_trips_and_shrinks_frames(void
     CHECK_RC(zseg_compressor_set_param(dc, ZSEG_CPARAM_DICT_ID, 0, NULL), ZSEG_OK);
     zseg_collection *noid = compress_t(dc, cp.items, cp.n, 2);
     REQUIRE(noid);
-    size_t bad_noid = 0;
-    for (size_t i = 0; i < cp.n; i++) {
-        zseg_slice a = item_of(with, i), b = item_of(noid, i);
-        size_t id_field = (a.ptr[4] & 3u) == 3 ? 4 : (a.ptr[4] & 3u);
-        if ((a.ptr[4] & 3u) == 0 || (b.ptr[4] & 3u) != 0 || b.len + id_field != a.len) bad_noid++;
-    }
-    CHECK_EQ_U64(bad_noid, 0);
+    CHECK_EQ_U64(pairs_rejected(with, noid, cp.n, dictionary_id_left_out), 0);
     CHECK(decompresses_to(dd, noid, cp.items, cp.n, 2));
     zseg_collection_free(noid);
     CHECK_RC(zseg_compressor_set_param(dc, ZSEG_CPARAM_DICT_ID, 1, NULL), ZSEG_OK);
@@ -1418,47 +1025,46 @@ static void test_compress_into_fits_at_bound_and_exact_total_fails_below_never_w
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_compress_null_item_pointer_with_length_fails_with_its_index(void) {
-    corpus cp = corpus_json(3000, 26);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 3000, 26, 3, 0));
     const size_t k = 2345;
-    cp.items[k].ptr = NULL;
-    cp.items[k].len = 17;
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    size_t bound = zseg_compress_bound(cp.items, cp.n);
+    fx.cp.items[k].ptr = NULL;
+    fx.cp.items[k].len = 17;
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n);
     uint8_t *dst = xmalloc(bound);
-    zseg_segment *segs = xmalloc(cp.n * sizeof *segs);
+    zseg_segment *segs = xmalloc(fx.cp.n * sizeof *segs);
     int32_t threads[] = {0, 1, 2};
     for (size_t t = 0; t < 3; t++) {
         zseg_batch_options o = opts_threads(threads[t]);
         zseg_collection *out = SENTINEL_COLL;
         zseg_error err;
-        CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err), ZSEG_ERR_NULL);
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err), ZSEG_ERR_NULL);
         CHECK_ZERR(err, ZSEG_ERR_NULL, k);
         CHECK(out == SENTINEL_COLL);
         size_t used = 4242;
-        memset(segs, 0xEE, cp.n * sizeof *segs);
-        CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, &o, dst, bound, segs, &used, &err),
+        memset(segs, 0xEE, fx.cp.n * sizeof *segs);
+        CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, &o, dst, bound, segs, &used,
+                                           &err),
                  ZSEG_ERR_NULL);
         CHECK_ZERR(err, ZSEG_ERR_NULL, k);
         CHECK_EQ_U64(used, 4242);
         CHECK(segs[0].offset == 0xEEEEEEEEEEEEEEEEULL);
     }
     /* Two NULL items: on the calling thread the lowest index is named. */
-    cp.items[100].ptr = NULL;
-    cp.items[100].len = 1;
+    fx.cp.items[100].ptr = NULL;
+    fx.cp.items[100].len = 1;
     zseg_batch_options o = opts_threads(1);
     zseg_collection *out = SENTINEL_COLL;
     zseg_error err;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err), ZSEG_ERR_NULL);
     CHECK_ZERR(err, ZSEG_ERR_NULL, 100);
     o.threads = 2;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err), ZSEG_ERR_NULL);
     CHECK(err.item == 100 || err.item == k);
     CHECK(out == SENTINEL_COLL);
     free(dst);
     free(segs);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compressor_new_rejects_levels_outside_zstd_range(void) {
@@ -1507,10 +1113,7 @@ static void test_compressor_set_param_rejects_out_of_range_and_unknown_leaving_i
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         zseg_error err;
         zseg_result rc = zseg_compressor_set_param(c, (zseg_cparam)bad[i][0], bad[i][1], &err);
-        if (rc != ZSEG_ERR_INVALID_ARGUMENT)
-            fprintf(stderr, "  param %lld value %lld: %s\n", (long long)bad[i][0],
-                    (long long)bad[i][1], zseg_result_str(rc));
-        CHECK_EQ_U64(rc, ZSEG_ERR_INVALID_ARGUMENT);
+        check_param_result(rc, ZSEG_ERR_INVALID_ARGUMENT, bad[i][0], bad[i][1]);
         CHECK_ZERR(err, ZSEG_ERR_INVALID_ARGUMENT, UINT64_MAX);
     }
     zseg_collection *after = compress_t(c, cp.items, cp.n, 1);
@@ -1530,10 +1133,7 @@ static void test_compressor_set_param_rejects_out_of_range_and_unknown_leaving_i
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         zseg_result rc = zseg_compressor_set_param(c, (zseg_cparam)good[i][0], good[i][1], NULL);
-        if (rc != ZSEG_OK)
-            fprintf(stderr, "  param %lld value %lld: %s\n", (long long)good[i][0],
-                    (long long)good[i][1], zseg_result_str(rc));
-        CHECK_EQ_U64(rc, ZSEG_OK);
+        check_param_result(rc, ZSEG_OK, good[i][0], good[i][1]);
     }
     CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CHECKSUM, 0, NULL), ZSEG_OK);
     CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CONTENT_SIZE, 1, NULL), ZSEG_OK);
@@ -1549,54 +1149,44 @@ static void test_compressor_set_param_rejects_out_of_range_and_unknown_leaving_i
 }
 
 static void test_compress_options_size_too_small_is_rejected_larger_is_accepted(void) {
-    corpus cp = corpus_json(50, 29);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 50, 29, 3, 0));
     size_t too_small[] = {0, 1, sizeof(size_t), offsetof(zseg_batch_options, threads) + 3};
     for (size_t i = 0; i < sizeof too_small / sizeof too_small[0]; i++) {
         zseg_batch_options o = opts_threads(1);
         o.size = too_small[i];
         zseg_collection *out = SENTINEL_COLL;
         zseg_error err;
-        CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, &err),
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, &err),
                  ZSEG_ERR_INVALID_ARGUMENT);
         CHECK_ZERR(err, ZSEG_ERR_INVALID_ARGUMENT, UINT64_MAX);
         CHECK(out == SENTINEL_COLL);
     }
-    zseg_collection *ref = compress_t(c, cp.items, cp.n, 1);
+    zseg_collection *ref = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
     /* Only up to `threads`: the later fields are not read, so neither the results array nor
        the progress callback set there is used. */
     zseg_result results[50];
     for (size_t i = 0; i < 50; i++) results[i] = (zseg_result)0xDEAD;
     progress_log log;
-    progress_log_init(&log, cp.n);
-    zseg_batch_options o = opts_threads(2);
+    progress_log_init(&log, fx.cp.n);
+    zseg_batch_options o = opts_progress(2, &log);
     o.size = offsetof(zseg_batch_options, threads) + sizeof(int32_t);
     o.item_results = results;
-    o.progress = progress_cb;
-    o.progress_ctx = &log;
     zseg_collection *out = NULL;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &o, &out, NULL), ZSEG_OK);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, NULL), ZSEG_OK);
     CHECK(collections_identical(out, ref));
     CHECK(results[0] == (zseg_result)0xDEAD && results[49] == (zseg_result)0xDEAD);
     CHECK_EQ_U64(log.calls, 0);
     zseg_collection_free(out);
     /* A newer caller's larger struct: unknown trailing fields are ignored. */
-    struct {
-        zseg_batch_options known;
-        uint64_t future[8];
-    } big;
-    zseg_batch_options_init(&big.known);
-    memset(big.future, 0xFF, sizeof big.future);
-    big.known.size = sizeof big;
-    big.known.threads = 2;
+    future_options big = future_options_at(2);
     out = NULL;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, &big.known, &out, NULL), ZSEG_OK);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &big.known, &out, NULL), ZSEG_OK);
     CHECK(collections_identical(out, ref));
     zseg_collection_free(out);
     /* NULL options are the defaults. */
     out = NULL;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, NULL, &out, NULL), ZSEG_OK);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, NULL, &out, NULL), ZSEG_OK);
     CHECK(collections_identical(out, ref));
     zseg_collection_free(out);
     /* init sets the documented defaults; init(NULL) is a no-op. */
@@ -1608,64 +1198,65 @@ static void test_compress_options_size_too_small_is_rejected_larger_is_accepted(
     CHECK(d.item_results == NULL && d.progress == NULL && d.progress_ctx == NULL);
     zseg_batch_options_init(NULL);
     zseg_collection_free(ref);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_null_arguments_give_err_null_and_touch_nothing(void) {
-    corpus cp = corpus_json(10, 30);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 10, 30, 3, 0));
     zseg_collection *out = SENTINEL_COLL;
     zseg_error err;
     CHECK_RC(zseg_compressor_new(3, NULL, &err), ZSEG_ERR_NULL);
     CHECK_ZERR(err, ZSEG_ERR_NULL, UINT64_MAX);
-    CHECK_RC(zseg_compress_slices(NULL, cp.items, cp.n, NULL, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(NULL, fx.cp.items, fx.cp.n, NULL, &out, &err), ZSEG_ERR_NULL);
     CHECK(message_ok(&err));
-    CHECK_RC(zseg_compress_slices(c, NULL, 3, NULL, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(fx.c, NULL, 3, NULL, &out, &err), ZSEG_ERR_NULL);
     CHECK(message_ok(&err));
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, NULL, NULL, &err), ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_buffer(c, NULL, NULL, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, NULL, NULL, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_buffer(fx.c, NULL, NULL, &out, &err), ZSEG_ERR_NULL);
     CHECK_RC(zseg_compress_buffer(NULL, NULL, NULL, &out, &err), ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_collection(c, NULL, NULL, &out, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_collection(fx.c, NULL, NULL, &out, &err), ZSEG_ERR_NULL);
     CHECK(out == SENTINEL_COLL);
     zseg_buffer *buf = NULL;
-    CHECK_RC(zseg_buffer_new_borrowed(cp.data, cp.size, cp.segs, cp.n, NULL, NULL, &buf, NULL),
+    CHECK_RC(zseg_buffer_new_borrowed(fx.cp.data, fx.cp.size, fx.cp.segs, fx.cp.n, NULL, NULL,
+                                      &buf, NULL),
              ZSEG_OK);
-    CHECK_RC(zseg_compress_buffer(c, buf, NULL, NULL, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_buffer(fx.c, buf, NULL, NULL, &err), ZSEG_ERR_NULL);
     CHECK_RC(zseg_compress_buffer(NULL, buf, NULL, &out, &err), ZSEG_ERR_NULL);
     zseg_buffer_free(buf);
-    size_t bound = zseg_compress_bound(cp.items, cp.n), used = 4242;
+    size_t bound = zseg_compress_bound(fx.cp.items, fx.cp.n), used = 4242;
     uint8_t *dst = xmalloc(bound);
     zseg_segment segs[10];
-    CHECK_RC(zseg_compress_slices_into(NULL, cp.items, cp.n, NULL, dst, bound, segs, &used, &err),
+    CHECK_RC(zseg_compress_slices_into(NULL, fx.cp.items, fx.cp.n, NULL, dst, bound, segs, &used,
+                                       &err),
              ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_slices_into(c, NULL, cp.n, NULL, dst, bound, segs, &used, &err),
+    CHECK_RC(zseg_compress_slices_into(fx.c, NULL, fx.cp.n, NULL, dst, bound, segs, &used, &err),
              ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, NULL, NULL, bound, segs, &used, &err),
+    CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, NULL, NULL, bound, segs, &used,
+                                       &err),
              ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, NULL, dst, bound, NULL, &used, &err),
+    CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, NULL, dst, bound, NULL, &used,
+                                       &err),
              ZSEG_ERR_NULL);
-    CHECK_RC(zseg_compress_slices_into(c, cp.items, cp.n, NULL, dst, bound, segs, NULL, &err),
+    CHECK_RC(zseg_compress_slices_into(fx.c, fx.cp.items, fx.cp.n, NULL, dst, bound, segs, NULL,
+                                       &err),
              ZSEG_ERR_NULL);
     CHECK(message_ok(&err));
     CHECK_EQ_U64(used, 4242);
-    CHECK_RC(zseg_compressor_load_dictionary(c, NULL, 100, &err), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compressor_load_dictionary(fx.c, NULL, 100, &err), ZSEG_ERR_NULL);
     CHECK_RC(zseg_compressor_load_dictionary(NULL, dst, 100, &err), ZSEG_ERR_NULL);
     /* err itself may be NULL */
-    CHECK_RC(zseg_compress_slices(c, NULL, 3, NULL, &out, NULL), ZSEG_ERR_NULL);
+    CHECK_RC(zseg_compress_slices(fx.c, NULL, 3, NULL, &out, NULL), ZSEG_ERR_NULL);
     CHECK(out == SENTINEL_COLL);
     zseg_compressor_free(NULL);
     CHECK_EQ_U64(zseg_compressor_memory_size(NULL), 0);
     free(dst);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compress_error_struct_is_filled_on_failure_and_cleared_on_success(void) {
-    corpus cp = corpus_json(30, 31);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 30, 31, 3, 0));
     zseg_error err;
     memset(&err, 0x5A, sizeof err); /* no NUL anywhere: the library must terminate it */
     zseg_compressor *bad = SENTINEL_COMP;
@@ -1674,54 +1265,42 @@ static void test_compress_error_struct_is_filled_on_failure_and_cleared_on_succe
     CHECK(strlen(err.message) < ZSEG_ERROR_MESSAGE_SIZE);
     memset(&err, 0x5A, sizeof err);
     zseg_collection *out = NULL;
-    CHECK_RC(zseg_compress_slices(c, cp.items, cp.n, NULL, &out, &err), ZSEG_OK);
+    CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, NULL, &out, &err), ZSEG_OK);
     CHECK_EQ_U64(err.code, ZSEG_OK);
     CHECK_EQ_U64(err.item, UINT64_MAX);
     CHECK(err.message[0] == '\0');
     zseg_collection_free(out);
     CHECK(strcmp(zseg_result_str(ZSEG_ERR_CANCELLED), "ZSEG_ERR_CANCELLED") == 0);
     CHECK(strcmp(zseg_result_str(ZSEG_ERR_DST_TOO_SMALL), "ZSEG_ERR_DST_TOO_SMALL") == 0);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 static void test_compressor_memory_size_is_nonzero_after_a_batch(void) {
-    corpus cp = corpus_json(500, 32);
-    zseg_compressor *c = compressor_at(3);
-    REQUIRE(c);
-    zseg_collection *out = compress_t(c, cp.items, cp.n, 2);
+    fixture fx;
+    REQUIRE(fixture_open(&fx, 500, 32, 3, 0));
+    zseg_collection *out = compress_t(fx.c, fx.cp.items, fx.cp.n, 2);
     CHECK(out != NULL);
-    CHECK(zseg_compressor_memory_size(c) > 0);
-    size_t before = zseg_compressor_memory_size(c);
+    CHECK(zseg_compressor_memory_size(fx.c) > 0);
+    size_t before = zseg_compressor_memory_size(fx.c);
     REQUIRE(trained_dictionary());
-    CHECK_RC(zseg_compressor_load_dictionary(c, g_dict, g_dict_size, NULL), ZSEG_OK);
+    CHECK_RC(zseg_compressor_load_dictionary(fx.c, g_dict, g_dict_size, NULL), ZSEG_OK);
     CHECK(before > 0);
-    CHECK(zseg_compressor_memory_size(c) >= g_dict_size); /* the dictionary is counted */
+    CHECK(zseg_compressor_memory_size(fx.c) >= g_dict_size); /* the dictionary is counted */
     zseg_collection_free(out);
-    zseg_compressor_free(c);
-    corpus_free(&cp);
+    fixture_close(&fx);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* One compressor shared by several application threads                                       */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef struct shared_job {
-    const zseg_compressor *c;
-    corpus cp;
-    zseg_collection *ref;
-    int failures;
-} shared_job;
-
 static void *shared_worker(void *arg) {
     shared_job *job = arg;
-    int rounds = under_valgrind() ? 1 : 3;
-    for (int round = 0; round < rounds; round++) {
-        int32_t threads = round == 0 ? 2 : round == 1 ? 1 : -1;
-        zseg_batch_options o = opts_threads(threads);
+    for (int round = 0; round < shared_job_rounds(); round++) {
+        zseg_batch_options o = opts_threads(shared_job_threads(round));
         zseg_collection *out = NULL;
         if (zseg_compress_slices(job->c, job->cp.items, job->cp.n, &o, &out, NULL) != ZSEG_OK ||
-            !collections_identical(out, job->ref))
+            !collections_identical(out, job->frames))
             job->failures++;
         zseg_collection_free(out);
         size_t bound = zseg_compress_bound(job->cp.items, job->cp.n), used = 0;
@@ -1729,7 +1308,7 @@ static void *shared_worker(void *arg) {
         zseg_segment *segs = xmalloc(job->cp.n * sizeof *segs);
         if (zseg_compress_slices_into(job->c, job->cp.items, job->cp.n, &o, dst, bound, segs,
                                       &used, NULL) != ZSEG_OK ||
-            !packed_frames_equal(dst, segs, job->cp.n, used, job->ref))
+            !packed_frames_equal(dst, segs, job->cp.n, used, job->frames))
             job->failures++;
         free(dst);
         free(segs);
@@ -1746,27 +1325,15 @@ static void test_compress_one_compressor_used_by_4_pthreads_at_once(void) {
     zseg_decompressor *d = decompressor_plain();
     REQUIRE(d);
     CHECK_RC(zseg_decompressor_load_dictionary(d, g_dict, g_dict_size, NULL), ZSEG_OK);
-    shared_job jobs[4];
-    pthread_t tids[4];
-    for (int j = 0; j < 4; j++) {
+    shared_job jobs[SHARED_JOBS];
+    memset(jobs, 0, sizeof jobs);
+    for (int j = 0; j < SHARED_JOBS; j++) {
         jobs[j].c = c;
         jobs[j].cp = corpus_json(500 + 200 * (size_t)j, 40 + (uint64_t)j);
-        jobs[j].ref = compress_t(c, jobs[j].cp.items, jobs[j].cp.n, 1);
-        jobs[j].failures = 0;
-        CHECK(decompresses_to(d, jobs[j].ref, jobs[j].cp.items, jobs[j].cp.n, 1));
+        jobs[j].frames = compress_t(c, jobs[j].cp.items, jobs[j].cp.n, 1);
+        CHECK(decompresses_to(d, jobs[j].frames, jobs[j].cp.items, jobs[j].cp.n, 1));
     }
-    int started = 0;
-    for (int j = 0; j < 4; j++) {
-        if (pthread_create(&tids[j], NULL, shared_worker, &jobs[j]) == 0) started++;
-        else break;
-    }
-    CHECK_EQ_U64(started, 4);
-    for (int j = 0; j < started; j++) pthread_join(tids[j], NULL);
-    for (int j = 0; j < 4; j++) {
-        CHECK_EQ_U64(jobs[j].failures, 0);
-        zseg_collection_free(jobs[j].ref);
-        corpus_free(&jobs[j].cp);
-    }
+    run_shared_jobs(jobs, shared_worker);
     zseg_decompressor_free(d);
     zseg_compressor_free(c);
 }

@@ -7,308 +7,18 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
 
-
-/* ------------------------------------------------------------------------------------------ */
-/* Deterministic test data                                                                     */
-/* ------------------------------------------------------------------------------------------ */
-
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return p;
-}
-
-/* Set by the CMake valgrind tests: shrink repetitions (never the cases the contract names). */
-static int under_valgrind(void) {
-    const char *v = getenv("ZSEG_TEST_UNDER_VALGRIND");
-    return v && *v && strcmp(v, "0") != 0;
-}
-
-static const char *const WORDS[] = {
-    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-    "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
-    "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "red",
-    "green", "blue", "amber", "violet", "north", "south", "east", "west", "river",
-    "mountain", "forest", "desert", "ocean"};
-#define NWORDS (sizeof WORDS / sizeof WORDS[0])
-
-static const char *word(uint64_t *rng) { return WORDS[rng_next(rng) % NWORDS]; }
-
-/* One JSON-like record of roughly 150..450 bytes into out (cap >= 1024). */
-static size_t make_record(char *out, size_t cap, uint64_t *rng) {
-    uint64_t r = rng_next(rng);
-    int n = snprintf(out, cap,
-                     "{\"id\":%llu,\"user\":\"%s_%s%u\",\"email\":\"%s.%s@example.com\","
-                     "\"active\":%s,\"score\":%u.%02u,\"tags\":[\"%s\",\"%s\",\"%s\"],"
-                     "\"city\":\"%s %s\",\"note\":\"",
-                     (unsigned long long)(r % 10000000u), word(rng), word(rng),
-                     (unsigned)(r >> 40) % 1000u, word(rng), word(rng),
-                     (r & 1) ? "true" : "false", (unsigned)(r >> 20) % 100u,
-                     (unsigned)(r >> 30) % 100u, word(rng), word(rng), word(rng), word(rng),
-                     word(rng));
-    size_t len = (size_t)n;
-    unsigned extra = (unsigned)(rng_next(rng) % 40u);
-    for (unsigned i = 0; i < extra && len + 16 < cap; i++) {
-        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", word(rng));
-    }
-    len += (size_t)snprintf(out + len, cap - len, "\"}");
-    return len;
-}
-
-/* Items that all point into one contiguous data block. */
-typedef struct corpus {
-    uint8_t *data;
-    size_t size;
-    size_t cap;
-    zseg_slice *items;
-    zseg_segment *segs;
-    size_t n;
-    size_t n_cap;
-} corpus;
-
-static corpus corpus_new(size_t n_cap, size_t byte_cap) {
-    corpus c;
-    memset(&c, 0, sizeof c);
-    c.data = xmalloc(byte_cap);
-    c.cap = byte_cap;
-    c.items = xmalloc(n_cap * sizeof *c.items);
-    c.segs = xmalloc(n_cap * sizeof *c.segs);
-    c.n_cap = n_cap;
-    return c;
-}
-
-/* Appends an item (copied); the item pointers are fixed by corpus_seal. */
-static void corpus_add(corpus *c, const void *bytes, size_t len) {
-    if (c->n == c->n_cap || c->size + len > c->cap) {
-        fprintf(stderr, "corpus overflow\n");
-        abort();
-    }
-    if (len) memcpy(c->data + c->size, bytes, len);
-    c->segs[c->n].offset = c->size;
-    c->segs[c->n].length = len;
-    c->size += len;
-    c->n++;
-}
-
-static void corpus_seal(corpus *c) {
-    for (size_t i = 0; i < c->n; i++) {
-        c->items[i].ptr = c->segs[i].length ? c->data + c->segs[i].offset : NULL;
-        c->items[i].len = (size_t)c->segs[i].length;
-    }
-}
-
-static void corpus_free(corpus *c) {
-    free(c->data);
-    free(c->items);
-    free(c->segs);
-    memset(c, 0, sizeof *c);
-}
-
-static corpus corpus_json(size_t n, uint64_t seed) {
-    corpus c = corpus_new(n, n * 512 + 1);
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 1;
-    char rec[1024];
-    for (size_t i = 0; i < n; i++) {
-        size_t len = make_record(rec, sizeof rec, &rng);
-        corpus_add(&c, rec, len);
-    }
-    corpus_seal(&c);
-    return c;
-}
-
-/* Text of random words, `size` bytes. */
-static void fill_text(uint8_t *out, size_t size, uint64_t seed) {
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 7;
-    size_t pos = 0;
-    while (pos < size) {
-        const char *w = word(&rng);
-        size_t wl = strlen(w);
-        for (size_t k = 0; k < wl && pos < size; k++) out[pos++] = (uint8_t)w[k];
-        if (pos < size) out[pos++] = (rng_next(&rng) % 13u) ? ' ' : '\n';
-    }
-}
-
-static void fill_random(uint8_t *out, size_t size, uint64_t seed) {
-    uint64_t rng = seed * 0x9E3779B97F4A7C15ULL + 3;
-    for (size_t i = 0; i < size; i++) out[i] = (uint8_t)(rng_next(&rng) >> 56);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* zseg helpers                                                                                */
-/* ------------------------------------------------------------------------------------------ */
-
-static zseg_compressor *compressor_at(int level) {
-    zseg_compressor *c = NULL;
-    if (zseg_compressor_new(level, &c, NULL) != ZSEG_OK) return NULL;
-    return c;
-}
-
-static zseg_decompressor *decompressor_plain(void) {
-    zseg_decompressor *d = NULL;
-    if (zseg_decompressor_new(&d, NULL) != ZSEG_OK) return NULL;
-    return d;
-}
-
-static zseg_batch_options opts_threads(int32_t threads) {
-    zseg_batch_options o;
-    zseg_batch_options_init(&o);
-    o.threads = threads;
-    return o;
-}
-
-/* Compresses with the given worker count; NULL on failure (reported). */
-static zseg_collection *compress_t(const zseg_compressor *c, const zseg_slice *items, size_t n,
-                                   int32_t threads) {
-    zseg_batch_options o = opts_threads(threads);
-    zseg_collection *out = NULL;
-    zseg_error err;
-    zseg_result rc = zseg_compress_slices(c, items, n, &o, &out, &err);
-    if (rc != ZSEG_OK) {
-        fprintf(stderr, "  compress_slices(n=%zu, threads=%d) failed: %s (%s)\n", n,
-                (int)threads, zseg_result_str(rc), err.message);
-        return NULL;
-    }
-    return out;
-}
-
-static zseg_slice item_of(const zseg_collection *c, size_t i) {
-    zseg_slice s = {NULL, (size_t)-1};
-    if (zseg_collection_get(c, i, &s) != ZSEG_OK) {
-        s.ptr = NULL;
-        s.len = (size_t)-1;
-    }
-    return s;
-}
-
-static int bytes_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
-    if (alen != blen) return 0;
-    if (alen == 0) return 1;
-    if (!a || !b) return 0;
-    return memcmp(a, b, alen) == 0;
-}
-
-static int slice_equal(zseg_slice a, zseg_slice b) { return bytes_equal(a.ptr, a.len, b.ptr, b.len); }
-
-/* 1 if `c` holds exactly items[0..n) in order, byte for byte (first difference printed). */
-static int collection_holds(const zseg_collection *c, const zseg_slice *items, size_t n) {
-    if (!c) return 0;
-    if (zseg_collection_count(c) != n) {
-        fprintf(stderr, "  collection count %zu, expected %zu\n", zseg_collection_count(c), n);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        zseg_slice s = item_of(c, i);
-        if (!slice_equal(s, items[i])) {
-            fprintf(stderr, "  item %zu differs (len %zu, expected %zu)\n", i, s.len,
-                    items[i].len);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* 1 if the frames in `frames` decompress (with d, at `threads`) to exactly items[0..n). */
-static int decompresses_to(const zseg_decompressor *d, const zseg_collection *frames,
-                           const zseg_slice *items, size_t n, int32_t threads) {
-    if (!d || !frames) return 0;
-    zseg_batch_options o = opts_threads(threads);
-    zseg_collection *out = NULL;
-    zseg_error err;
-    zseg_result rc = zseg_decompress_collection(d, frames, NULL, &o, &out, &err);
-    if (rc != ZSEG_OK) {
-        fprintf(stderr, "  decompress failed: %s item %llu (%s)\n", zseg_result_str(rc),
-                (unsigned long long)err.item, err.message);
-        return 0;
-    }
-    int ok = collection_holds(out, items, n);
-    zseg_collection_free(out);
-    return ok;
-}
-
-static int message_ok(const zseg_error *e) {
-    return memchr(e->message, '\0', sizeof e->message) != NULL && e->message[0] != '\0';
-}
-
-/* The error struct of a failed call: code, item, non-empty NUL-terminated message. */
-#define CHECK_ZERR(e, want_code, want_item)        \
-    do {                                          \
-        CHECK_EQ_U64((e).code, (want_code));      \
-        CHECK_EQ_U64((e).item, (want_item));      \
-        CHECK(message_ok(&(e)));                  \
-    } while (0)
-
-/* The error struct of a failed call whose item the contract leaves open. */
-#define CHECK_ZERR_CODE(e, want_code)              \
-    do {                                          \
-        CHECK_EQ_U64((e).code, (want_code));      \
-        CHECK(message_ok(&(e)));                  \
-    } while (0)
-
-/* A pointer value that no call may write over an out-pointer on failure. */
-static char sentinel_object;
-#define SENTINEL_COLL ((zseg_collection *)(void *)&sentinel_object)
-#define SENTINEL_COMP ((zseg_compressor *)(void *)&sentinel_object)
-
-/* Trains one dictionary (once per process) from 2000 JSON-like samples. */
-static uint8_t g_dict[8192];
-static size_t g_dict_size;
-static int g_dict_state; /* 0 not tried, 1 ok, -1 failed */
-
-static int trained_dictionary(void) {
-    if (g_dict_state) return g_dict_state > 0;
-    corpus samples = corpus_json(2000, 4242);
-    zseg_buffer *buf = NULL;
-    zseg_error err;
-    g_dict_state = -1;
-    if (zseg_buffer_new_borrowed(samples.data, samples.size, samples.segs, samples.n, NULL, NULL,
-                                 &buf, &err) == ZSEG_OK) {
-        zseg_result rc = zseg_train_dictionary(buf, g_dict, 4096, &g_dict_size, &err);
-        if (rc == ZSEG_OK && g_dict_size > 0 && g_dict_size <= 4096) {
-            g_dict_state = 1;
-        } else {
-            fprintf(stderr, "  train_dictionary: %s (%s)\n", zseg_result_str(rc), err.message);
-        }
-        zseg_buffer_free(buf);
-    }
-    corpus_free(&samples);
-    return g_dict_state > 0;
-}
-
-#define SENTINEL_DECOMP ((zseg_decompressor *)(void *)&sentinel_object)
-
-#define CANARY_LEN 64
-#define CANARY_BYTE 0xA5
-
-static int canary_intact(const uint8_t *p) {
-    for (size_t i = 0; i < CANARY_LEN; i++)
-        if (p[i] != CANARY_BYTE) return 0;
-    return 1;
-}
-
+/* A copy of len bytes at p in a block of len + extra bytes. */
 static uint8_t *dup_bytes(const uint8_t *p, size_t len, size_t extra) {
     uint8_t *q = xmalloc(len + extra);
     if (len) memcpy(q, p, len);
@@ -341,14 +51,6 @@ static corpus corpus_mixed(size_t n, uint64_t seed) {
     return c;
 }
 
-/* Zero-copy views of every item of a collection (valid while it lives). */
-static zseg_slice *views_of(const zseg_collection *c) {
-    size_t n = zseg_collection_count(c);
-    zseg_slice *v = xmalloc(n * sizeof *v);
-    for (size_t i = 0; i < n; i++) v[i] = item_of(c, i);
-    return v;
-}
-
 /* A buffer holding copies of frames[0..n) back to back. */
 static zseg_buffer *pack_buffer(const zseg_slice *frames, size_t n) {
     size_t total = 0;
@@ -369,34 +71,51 @@ static zseg_buffer *pack_buffer(const zseg_slice *frames, size_t n) {
     return b;
 }
 
+/* The total length of items[0..n). */
 static uint64_t sum_lengths(const zseg_slice *items, size_t n) {
     uint64_t s = 0;
     for (size_t i = 0; i < n; i++) s += items[i].len;
     return s;
 }
 
-/* 1 if segs describe items packed back to back from offset 0 in dst, equal to expect. */
-static int packed_items_equal(const uint8_t *dst, const zseg_segment *segs, size_t n,
-                              size_t used, const zseg_slice *expect) {
-    uint64_t pos = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (segs[i].offset != pos) {
-            fprintf(stderr, "  item %zu at %llu, expected %llu\n", i,
-                    (unsigned long long)segs[i].offset, (unsigned long long)pos);
-            return 0;
-        }
-        if (!bytes_equal(dst + segs[i].offset, (size_t)segs[i].length, expect[i].ptr,
-                         expect[i].len)) {
-            fprintf(stderr, "  item %zu differs\n", i);
-            return 0;
-        }
-        pos += segs[i].length;
-    }
-    if (pos != used) {
-        fprintf(stderr, "  dst_used %zu, items total %llu\n", used, (unsigned long long)pos);
-        return 0;
-    }
-    return 1;
+/* Checks that zseg_decompress_slices of frames[0..n) (sizes and o may be NULL) gives exactly
+   expect[0..n). */
+static void check_slices_give(const zseg_decompressor *d, const zseg_slice *frames, size_t n,
+                              const uint64_t *sizes, const zseg_batch_options *o,
+                              const zseg_slice *expect) {
+    zseg_collection *out = NULL;
+    CHECK_RC(zseg_decompress_slices(d, frames, n, sizes, o, &out, NULL), ZSEG_OK);
+    CHECK(collection_holds(out, expect, n));
+    zseg_collection_free(out);
+}
+
+/* The same through zseg_decompress_collection: the frames in `frames` give exactly
+   expect[0..n). */
+static void check_collection_gives(const zseg_decompressor *d, const zseg_collection *frames,
+                                   const uint64_t *sizes, const zseg_batch_options *o,
+                                   const zseg_slice *expect, size_t n) {
+    zseg_collection *out = NULL;
+    CHECK_RC(zseg_decompress_collection(d, frames, sizes, o, &out, NULL), ZSEG_OK);
+    CHECK(collection_holds(out, expect, n));
+    zseg_collection_free(out);
+}
+
+/* Checks that zseg_decompress_slices_into of frames[0..n) (sizes may be NULL) into a dst of
+   exactly the items' total size packs expect[0..n) back to back and writes nothing past it. */
+static void check_into_exact(const zseg_decompressor *d, const zseg_slice *frames, size_t n,
+                             const uint64_t *sizes, const zseg_batch_options *o,
+                             const zseg_slice *expect) {
+    const size_t total = (size_t)sum_lengths(expect, n);
+    uint8_t *dst = xmalloc(total + CANARY_LEN);
+    zseg_segment *segs = xmalloc(n * sizeof *segs);
+    memset(dst + total, CANARY_BYTE, CANARY_LEN);
+    size_t used = 0;
+    CHECK_RC(zseg_decompress_slices_into(d, frames, n, sizes, o, dst, total, segs, &used, NULL),
+             ZSEG_OK);
+    CHECK(packed_items_equal(dst, segs, n, used, expect));
+    CHECK(canary_intact(dst + total));
+    free(dst);
+    free(segs);
 }
 
 /* Prints which case failed; always 0, for use as CHECK(cond || context(...)). */
@@ -435,6 +154,12 @@ static void base_batch_free(void) {
     g_base_views = NULL;
 }
 
+/* The base batch (made once) and a fresh plain decompressor, what most tests start from; NULL
+   if either could not be made. */
+static zseg_decompressor *base_decompressor(void) {
+    return base_batch() ? decompressor_plain() : NULL;
+}
+
 /* Copies the base views, for a test to replace some of them. */
 static zseg_slice *base_frames_copy(void) {
     zseg_slice *v = xmalloc(BASE_N * sizeof *v);
@@ -442,15 +167,15 @@ static zseg_slice *base_frames_copy(void) {
     return v;
 }
 
-/* The batch frames[0..n) (sizes may be NULL) fails at item `bad` with `code`:
+/* The batch frames[0..BASE_N) (sizes may be NULL) fails at item bad = BAD_AT with `code`:
    - fail-fast at threads 1 and 2, through zseg_decompress_slices and zseg_decompress_buffer:
      that result, err->code, err->item == bad, a message, *out untouched;
    - per-item mode at threads 1 and 2: ZSEG_ERR_PARTIAL, item_results[bad] == code and ZSEG_OK
      elsewhere, item bad empty, every other item equal to expect[i] (expect may be NULL).
    Returns 1 when all of that holds; prints each difference. */
-static int fails_at(const zseg_decompressor *d, const zseg_slice *frames, size_t n,
-                    const uint64_t *sizes, size_t bad, zseg_result code,
-                    const zseg_slice *expect) {
+static int fails_at(const zseg_decompressor *d, const zseg_slice *frames, const uint64_t *sizes,
+                    zseg_result code, const zseg_slice *expect) {
+    const size_t n = BASE_N, bad = BAD_AT;
     int ok = 1;
     zseg_buffer *buf = pack_buffer(frames, n);
     if (!buf) return 0;
@@ -516,6 +241,24 @@ static int fails_at(const zseg_decompressor *d, const zseg_slice *frames, size_t
     return ok;
 }
 
+/* The frames of the base items in `frames`, with frame BAD_AT replaced by `frame`, fail at
+   BAD_AT with `code` (fails_at; every other item must come back as its base item). */
+static int fails_with_frame(const zseg_decompressor *d, const zseg_collection *frames,
+                            zseg_slice frame, const uint64_t *sizes, zseg_result code) {
+    zseg_slice *views = views_of(frames);
+    views[BAD_AT] = frame;
+    int ok = fails_at(d, views, sizes, code, g_base.items);
+    free(views);
+    return ok;
+}
+
+/* BASE_N sizes, all ZSEG_SIZE_UNKNOWN, for a test to give some of them. */
+static uint64_t *unknown_sizes(void) {
+    uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
+    for (size_t i = 0; i < BASE_N; i++) sizes[i] = ZSEG_SIZE_UNKNOWN;
+    return sizes;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Round trips                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -525,17 +268,14 @@ static void test_decompress_round_trips_every_entry_point_at_levels_threads_and_
     /* JSON records with empty items among them and at the end, and one 32 KiB text item. */
     corpus js = corpus_json(500, 50);
     corpus cp = corpus_new(530, js.size + 32768);
-    uint8_t *text = xmalloc(32768);
-    fill_text(text, 32768, 51);
     for (size_t i = 0; i < 500; i++) {
         if (i % 50 == 10) corpus_add(&cp, NULL, 0);
-        if (i == 250) corpus_add(&cp, text, 32768);
+        if (i == 250) corpus_add_text(&cp, 32768, 51);
         corpus_add(&cp, js.items[i].ptr, js.items[i].len);
     }
     corpus_add(&cp, NULL, 0);
     corpus_add(&cp, NULL, 0);
     corpus_seal(&cp);
-    free(text);
     const size_t n = cp.n;
     const uint64_t total = sum_lengths(cp.items, n);
     int levels[] = {-5, 1, 3, 19};
@@ -598,13 +338,9 @@ static void test_decompress_round_trips_every_entry_point_at_levels_threads_and_
 }
 
 static void test_decompress_sizes_given_unknown_or_mixed_all_round_trip(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
-    uint64_t total = sum_lengths(g_base.items, BASE_N);
-    uint8_t *dst = xmalloc(total + CANARY_LEN);
-    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
     for (int mode = 0; mode < 3; mode++) { /* all given, all unknown, every other one given */
         for (size_t i = 0; i < BASE_N; i++)
             sizes[i] = (mode == 0 || (mode == 2 && i % 2)) ? g_base.items[i].len : ZSEG_SIZE_UNKNOWN;
@@ -617,72 +353,50 @@ static void test_decompress_sizes_given_unknown_or_mixed_all_round_trip(void) {
             CHECK(collection_holds(out, g_base.items, BASE_N) ||
                   context("slices with sizes", mode, 0, threads[t]));
             zseg_collection_free(out);
-            out = NULL;
-            CHECK_RC(zseg_decompress_collection(d, g_base_frames, sizes, &o, &out, NULL), ZSEG_OK);
-            CHECK(collection_holds(out, g_base.items, BASE_N));
-            zseg_collection_free(out);
-            memset(dst + total, CANARY_BYTE, CANARY_LEN);
-            size_t used = 0;
-            CHECK_RC(zseg_decompress_slices_into(d, g_base_views, BASE_N, sizes, &o, dst, total,
-                                                 segs, &used, NULL),
-                     ZSEG_OK);
-            CHECK(packed_items_equal(dst, segs, BASE_N, used, g_base.items));
-            CHECK(canary_intact(dst + total));
+            check_collection_gives(d, g_base_frames, sizes, &o, g_base.items, BASE_N);
+            check_into_exact(d, g_base_views, BASE_N, sizes, &o, g_base.items);
         }
     }
     free(sizes);
-    free(dst);
-    free(segs);
     zseg_decompressor_free(d);
 }
 
-/* Frames of g_base made with the content size left out of the header. */
-static zseg_collection *base_frames_without_content_size(void) {
+/* Frames of g_base made at level 3 with one compression parameter set (a checked call); NULL
+   if the compressor could not be made. */
+static zseg_collection *base_frames_with(zseg_cparam param, int64_t value) {
     zseg_compressor *c = compressor_at(3);
     if (!c) return NULL;
-    zseg_collection *f = NULL;
-    if (zseg_compressor_set_param(c, ZSEG_CPARAM_CONTENT_SIZE, 0, NULL) == ZSEG_OK)
-        f = compress_t(c, g_base.items, BASE_N, 2);
+    CHECK_RC(zseg_compressor_set_param(c, param, value, NULL), ZSEG_OK);
+    zseg_collection *f = compress_t(c, g_base.items, BASE_N, 2);
     zseg_compressor_free(c);
     return f;
 }
 
+/* Frames of g_base made with the content size left out of the header. */
+static zseg_collection *base_frames_without_content_size(void) {
+    return base_frames_with(ZSEG_CPARAM_CONTENT_SIZE, 0);
+}
+
 static void test_decompress_frames_without_content_size_need_sizes(void) {
-    REQUIRE(base_batch());
+    zseg_decompressor *d = base_decompressor();
     zseg_collection *nocs = base_frames_without_content_size();
-    zseg_decompressor *d = decompressor_plain();
     REQUIRE(nocs && d);
     zseg_slice *nocs_views = views_of(nocs);
     /* Only item BAD_AT lacks its content size: it fails, with its index. */
     zseg_slice *frames = base_frames_copy();
     frames[BAD_AT] = nocs_views[BAD_AT];
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_NO_CONTENT_SIZE, g_base.items));
-    uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
-    for (size_t i = 0; i < BASE_N; i++) sizes[i] = ZSEG_SIZE_UNKNOWN;
-    CHECK(fails_at(d, frames, BASE_N, sizes, BAD_AT, ZSEG_ERR_NO_CONTENT_SIZE, g_base.items));
+    CHECK(fails_at(d, frames, NULL, ZSEG_ERR_NO_CONTENT_SIZE, g_base.items));
+    uint64_t *sizes = unknown_sizes();
+    CHECK(fails_at(d, frames, sizes, ZSEG_ERR_NO_CONTENT_SIZE, g_base.items));
     /* Its size given: the batch round-trips. */
     sizes[BAD_AT] = g_base.items[BAD_AT].len;
     zseg_collection *out = NULL;
     zseg_batch_options o = opts_threads(2);
-    CHECK_RC(zseg_decompress_slices(d, frames, BASE_N, sizes, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(d, frames, BASE_N, sizes, &o, g_base.items);
     /* A whole batch without content sizes, all sizes given, through every entry point. */
     for (size_t i = 0; i < BASE_N; i++) sizes[i] = g_base.items[i].len;
-    out = NULL;
-    CHECK_RC(zseg_decompress_collection(d, nocs, sizes, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
-    uint64_t total = sum_lengths(g_base.items, BASE_N);
-    uint8_t *dst = xmalloc(total + CANARY_LEN);
-    memset(dst + total, CANARY_BYTE, CANARY_LEN);
-    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
-    size_t used = 0;
-    CHECK_RC(zseg_decompress_slices_into(d, nocs_views, BASE_N, sizes, &o, dst, total, segs, &used,
-                                         NULL),
-             ZSEG_OK);
-    CHECK(packed_items_equal(dst, segs, BASE_N, used, g_base.items));
-    CHECK(canary_intact(dst + total));
+    check_collection_gives(d, nocs, sizes, &o, g_base.items, BASE_N);
+    check_into_exact(d, nocs_views, BASE_N, sizes, &o, g_base.items);
     /* and without sizes, the first of them is named on the calling thread */
     zseg_error err;
     out = SENTINEL_COLL;
@@ -690,8 +404,6 @@ static void test_decompress_frames_without_content_size_need_sizes(void) {
     CHECK_RC(zseg_decompress_collection(d, nocs, NULL, &o, &out, &err), ZSEG_ERR_NO_CONTENT_SIZE);
     CHECK_ZERR(err, ZSEG_ERR_NO_CONTENT_SIZE, 0);
     CHECK(out == SENTINEL_COLL);
-    free(dst);
-    free(segs);
     free(sizes);
     free(frames);
     free(nocs_views);
@@ -704,153 +416,123 @@ static void test_decompress_frames_without_content_size_need_sizes(void) {
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_decompress_corrupt_block_fails_its_item_with_zstd_error(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    zseg_slice *frames = base_frames_copy();
     zseg_slice f = g_base_views[BAD_AT];
     uint8_t *bad = dup_bytes(f.ptr, f.len, 0);
+    zseg_slice damaged = {bad, f.len};
     bad[frame_header_size(bad)] |= 0x06; /* first block's type := reserved (3) */
-    frames[BAD_AT].ptr = bad;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    CHECK(fails_with_frame(d, g_base_frames, damaged, NULL, ZSEG_ERR_ZSTD));
     /* A damaged magic number is not a frame at all. */
     memcpy(bad, f.ptr, f.len);
     bad[0] ^= 0xFF;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    CHECK(fails_with_frame(d, g_base_frames, damaged, NULL, ZSEG_ERR_ZSTD));
     /* A reserved bit set in the frame header descriptor. */
     memcpy(bad, f.ptr, f.len);
     bad[4] |= 0x08;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    CHECK(fails_with_frame(d, g_base_frames, damaged, NULL, ZSEG_ERR_ZSTD));
     free(bad);
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_corrupt_middle_of_checksummed_frame_fails_its_item(void) {
-    REQUIRE(base_batch());
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CHECKSUM, 1, NULL), ZSEG_OK);
-    zseg_collection *summed = compress_t(c, g_base.items, BASE_N, 2);
+    zseg_decompressor *d = base_decompressor();
+    REQUIRE(d);
+    zseg_collection *summed = base_frames_with(ZSEG_CPARAM_CHECKSUM, 1);
     REQUIRE(summed);
-    zseg_slice *frames = views_of(summed);
-    zseg_slice f = frames[BAD_AT];
+    zseg_slice f = item_of(summed, BAD_AT);
     uint8_t *bad = dup_bytes(f.ptr, f.len, 0);
     bad[f.len / 2] ^= 0x55;
-    frames[BAD_AT].ptr = bad;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    zseg_slice damaged = {bad, f.len};
+    CHECK(fails_with_frame(d, summed, damaged, NULL, ZSEG_ERR_ZSTD));
     free(bad);
-    free(frames);
     zseg_collection_free(summed);
-    zseg_compressor_free(c);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_checksum_mismatch_fails_its_item(void) {
-    REQUIRE(base_batch());
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *d = decompressor_plain();
-    REQUIRE(c && d);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_CHECKSUM, 1, NULL), ZSEG_OK);
-    zseg_collection *summed = compress_t(c, g_base.items, BASE_N, 2);
+    zseg_decompressor *d = base_decompressor();
+    REQUIRE(d);
+    zseg_collection *summed = base_frames_with(ZSEG_CPARAM_CHECKSUM, 1);
     REQUIRE(summed);
     zseg_slice *frames = views_of(summed);
     /* Intact, they round-trip. */
-    zseg_collection *out = NULL;
-    CHECK_RC(zseg_decompress_slices(d, frames, BASE_N, NULL, NULL, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(d, frames, BASE_N, NULL, NULL, g_base.items);
     zseg_slice f = frames[BAD_AT];
     uint8_t *bad = dup_bytes(f.ptr, f.len, 0);
+    zseg_slice damaged = {bad, f.len};
     for (size_t k = 1; k <= 4; k++) { /* each byte of the 4-byte checksum */
         memcpy(bad, f.ptr, f.len);
         bad[f.len - k] ^= 0x01;
-        frames[BAD_AT].ptr = bad;
-        CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+        CHECK(fails_with_frame(d, summed, damaged, NULL, ZSEG_ERR_ZSTD));
     }
     free(bad);
     free(frames);
     zseg_collection_free(summed);
-    zseg_compressor_free(c);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_truncated_frame_fails_its_item_with_zstd_error(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    zseg_slice *frames = base_frames_copy();
     zseg_slice f = g_base_views[BAD_AT];
     /* The frame's bytes are copied to an exactly-sized block so that valgrind and ASan see any
        read past the truncated end. */
     size_t hdr = frame_header_size(f.ptr);
     size_t cuts[] = {f.len - 1, f.len / 2, hdr + 1, hdr, hdr - 1, 5, 4, 3, 1};
     for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
-        uint8_t *bad = dup_bytes(f.ptr, cuts[k], 0);
-        frames[BAD_AT].ptr = bad;
-        frames[BAD_AT].len = cuts[k];
-        if (!fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items)) {
+        zseg_slice cut = {dup_bytes(f.ptr, cuts[k], 0), cuts[k]};
+        if (!fails_with_frame(d, g_base_frames, cut, NULL, ZSEG_ERR_ZSTD)) {
             fprintf(stderr, "  frame of %zu bytes cut to %zu\n", f.len, cuts[k]);
             CHECK(0);
         }
-        free(bad);
+        free((void *)cut.ptr);
     }
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_zero_byte_item_fails_with_zstd_error(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    zseg_slice *frames = base_frames_copy();
-    frames[BAD_AT].ptr = NULL;
-    frames[BAD_AT].len = 0;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
-    frames[BAD_AT].ptr = g_base_views[BAD_AT].ptr; /* non-NULL pointer, length 0 */
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    zseg_slice empty = {NULL, 0};
+    CHECK(fails_with_frame(d, g_base_frames, empty, NULL, ZSEG_ERR_ZSTD));
+    empty.ptr = g_base_views[BAD_AT].ptr; /* non-NULL pointer, length 0 */
+    CHECK(fails_with_frame(d, g_base_frames, empty, NULL, ZSEG_ERR_ZSTD));
     /* Even when its size is given as 0. */
-    uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
-    for (size_t i = 0; i < BASE_N; i++) sizes[i] = ZSEG_SIZE_UNKNOWN;
+    uint64_t *sizes = unknown_sizes();
     sizes[BAD_AT] = 0;
-    CHECK(fails_at(d, frames, BASE_N, sizes, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    CHECK(fails_with_frame(d, g_base_frames, empty, sizes, ZSEG_ERR_ZSTD));
     free(sizes);
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_trailing_bytes_after_the_frame_fail_its_item(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    zseg_slice *frames = base_frames_copy();
     zseg_slice f = g_base_views[BAD_AT];
     uint8_t *bad = dup_bytes(f.ptr, f.len, 16);
+    zseg_slice longer = {bad, f.len};
     size_t extra[] = {1, 5, 16};
     for (size_t k = 0; k < 3; k++) {
         memcpy(bad + f.len, "garbage-garbage!", extra[k]);
-        frames[BAD_AT].ptr = bad;
-        frames[BAD_AT].len = f.len + extra[k];
-        CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+        longer.len = f.len + extra[k];
+        CHECK(fails_with_frame(d, g_base_frames, longer, NULL, ZSEG_ERR_ZSTD));
     }
     /* Zero bytes are trailing bytes too. */
     memset(bad + f.len, 0, 16);
-    frames[BAD_AT].len = f.len + 4;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    longer.len = f.len + 4;
+    CHECK(fails_with_frame(d, g_base_frames, longer, NULL, ZSEG_ERR_ZSTD));
     /* A skippable frame after the frame is a second frame in the item. */
     static const uint8_t skippable[12] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 1, 2, 3, 4};
     memcpy(bad + f.len, skippable, sizeof skippable);
-    frames[BAD_AT].len = f.len + sizeof skippable;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    longer.len = f.len + sizeof skippable;
+    CHECK(fails_with_frame(d, g_base_frames, longer, NULL, ZSEG_ERR_ZSTD));
     free(bad);
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_two_frames_concatenated_in_one_item_fail_with_zstd_error(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_slice *frames = base_frames_copy();
     zseg_slice a = g_base_views[BAD_AT], b = g_base_views[BAD_AT + 1];
@@ -858,10 +540,9 @@ static void test_decompress_two_frames_concatenated_in_one_item_fail_with_zstd_e
     memcpy(two + a.len, b.ptr, b.len);
     frames[BAD_AT].ptr = two;
     frames[BAD_AT].len = a.len + b.len;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
+    CHECK(fails_at(d, frames, NULL, ZSEG_ERR_ZSTD, g_base.items));
     /* Also when the given size is the sum of both contents: still two frames. */
-    uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
-    for (size_t i = 0; i < BASE_N; i++) sizes[i] = ZSEG_SIZE_UNKNOWN;
+    uint64_t *sizes = unknown_sizes();
     sizes[BAD_AT] = g_base.items[BAD_AT].len + g_base.items[BAD_AT + 1].len;
     zseg_error err;
     zseg_collection *out = SENTINEL_COLL;
@@ -880,7 +561,7 @@ static void test_decompress_two_frames_concatenated_in_one_item_fail_with_zstd_e
     memcpy(two_empty + e.len, e.ptr, e.len);
     frames[BAD_AT].ptr = two_empty;
     frames[BAD_AT].len = 2 * e.len;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, NULL));
+    CHECK(fails_at(d, frames, NULL, ZSEG_ERR_ZSTD, NULL));
     free(two_empty);
     zseg_collection_free(ef);
     zseg_compressor_free(c);
@@ -913,35 +594,29 @@ static void test_decompress_missing_or_wrong_dictionary_fails_with_dictionary_er
 
     zseg_decompressor *none = decompressor_plain();
     REQUIRE(none);
-    CHECK(fails_at(none, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_DICTIONARY, g_base.items));
+    CHECK(fails_at(none, frames, NULL, ZSEG_ERR_DICTIONARY, g_base.items));
 
     uint8_t *other = dictionary_with_other_id();
     zseg_decompressor *wrong = decompressor_plain();
     REQUIRE(wrong);
     CHECK_RC(zseg_decompressor_load_dictionary(wrong, other, g_dict_size, NULL), ZSEG_OK);
-    CHECK(fails_at(wrong, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_DICTIONARY, g_base.items));
+    CHECK(fails_at(wrong, frames, NULL, ZSEG_ERR_DICTIONARY, g_base.items));
 
     /* A raw-content dictionary has no ID: a frame naming one still needs its own. */
     zseg_decompressor *raw = decompressor_plain();
     REQUIRE(raw);
     CHECK_RC(zseg_decompressor_load_dictionary(raw, g_base.data, 2000, NULL), ZSEG_OK);
-    CHECK(fails_at(raw, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_DICTIONARY, g_base.items));
+    CHECK(fails_at(raw, frames, NULL, ZSEG_ERR_DICTIONARY, g_base.items));
 
     /* The right dictionary decodes all of them, and removing it brings the error back. */
     zseg_decompressor *right = decompressor_plain();
     REQUIRE(right);
     CHECK_RC(zseg_decompressor_load_dictionary(right, g_dict, g_dict_size, NULL), ZSEG_OK);
-    zseg_collection *out = NULL;
     zseg_batch_options o = opts_threads(2);
-    CHECK_RC(zseg_decompress_slices(right, frames, BASE_N, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
-    out = NULL;
-    CHECK_RC(zseg_decompress_collection(right, dframes, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(right, frames, BASE_N, NULL, &o, g_base.items);
+    check_collection_gives(right, dframes, NULL, &o, g_base.items, BASE_N);
     CHECK_RC(zseg_decompressor_load_dictionary(right, NULL, 0, NULL), ZSEG_OK);
-    CHECK(fails_at(right, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_DICTIONARY, g_base.items));
+    CHECK(fails_at(right, frames, NULL, ZSEG_ERR_DICTIONARY, g_base.items));
 
     free(other);
     free(frames);
@@ -965,8 +640,7 @@ static int message_names(const char *msg, uint64_t a, uint64_t b) {
 }
 
 static void test_decompress_given_size_other_than_actual_is_size_mismatch_naming_both(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
     const uint64_t actual = g_base.items[BAD_AT].len;
@@ -980,7 +654,7 @@ static void test_decompress_given_size_other_than_actual_is_size_mismatch_naming
             for (size_t i = 0; i < BASE_N; i++)
                 sizes[i] = with_header ? ZSEG_SIZE_UNKNOWN : g_base.items[i].len;
             sizes[BAD_AT] = actual + (uint64_t)(int64_t)delta;
-            if (!fails_at(d, frames, BASE_N, sizes, BAD_AT, ZSEG_ERR_SIZE_MISMATCH,
+            if (!fails_at(d, frames, sizes, ZSEG_ERR_SIZE_MISMATCH,
                           g_base.items)) {
                 fprintf(stderr, "  content size in header %d, given %+d\n", with_header, delta);
                 CHECK(0);
@@ -1023,7 +697,7 @@ static void test_decompress_item_over_max_item_size_is_limit(void) {
     zseg_slice *frames = views_of(fr);
     zseg_error err;
     CHECK_RC(zseg_decompressor_set_max_item_size(d, 1000, &err), ZSEG_OK);
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_LIMIT, cp.items));
+    CHECK(fails_at(d, frames, NULL, ZSEG_ERR_LIMIT, cp.items));
     /* The limit is inclusive: without the 1001-byte item the batch passes. */
     frames[BAD_AT] = frames[300];
     zseg_collection *out = NULL;
@@ -1045,10 +719,7 @@ static void test_decompress_item_over_max_item_size_is_limit(void) {
     /* UINT64_MAX: no limit. */
     CHECK_RC(zseg_decompressor_set_max_item_size(d, UINT64_MAX, NULL), ZSEG_OK);
     frames[BAD_AT] = item_of(fr, BAD_AT);
-    out = NULL;
-    CHECK_RC(zseg_decompress_slices(d, frames, BASE_N, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, cp.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(d, frames, BASE_N, NULL, &o, cp.items);
     CHECK_RC(zseg_decompressor_set_max_item_size(NULL, 5, NULL), ZSEG_ERR_NULL);
     zseg_collection_free(ef);
     free(frames);
@@ -1060,8 +731,7 @@ static void test_decompress_item_over_max_item_size_is_limit(void) {
 }
 
 static void test_decompress_batch_over_max_total_size_is_limit_for_the_batch(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     const uint64_t total = sum_lengths(g_base.items, BASE_N);
     uint8_t *dst = xmalloc(total + CANARY_LEN);
@@ -1087,11 +757,8 @@ static void test_decompress_batch_over_max_total_size_is_limit_for_the_batch(voi
         CHECK(canary_intact(dst + total));
     }
     CHECK_RC(zseg_decompressor_set_max_total_size(d, total, NULL), ZSEG_OK);
-    zseg_collection *out = NULL;
     zseg_batch_options o = opts_threads(2);
-    CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(d, g_base_views, BASE_N, NULL, &o, g_base.items);
     CHECK_RC(zseg_decompressor_set_max_total_size(NULL, 5, NULL), ZSEG_ERR_NULL);
     free(dst);
     free(segs);
@@ -1112,12 +779,7 @@ static void make_bomb(uint8_t out[17]) {
     out[16] = 'A';
 }
 
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
+/* The peak resident set size of this process so far, in KiB. */
 static long max_rss_kib(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -1153,9 +815,7 @@ static void test_decompress_frame_declaring_100_gib_fails_fast_with_limit(void) 
     spent += now_seconds() - t0;
     CHECK_EQ_U64(used, 4242);
     /* Among good frames, at threads 1 and 2, fail-fast and per item. */
-    zseg_slice *frames = base_frames_copy();
-    frames[BAD_AT] = one;
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_LIMIT, g_base.items));
+    CHECK(fails_with_frame(d, g_base_frames, one, NULL, ZSEG_ERR_LIMIT));
     /* With no item limit, a 1 GiB total limit still stops it before allocating. */
     CHECK_RC(zseg_decompressor_set_max_item_size(d, UINT64_MAX, NULL), ZSEG_OK);
     CHECK_RC(zseg_decompressor_set_max_total_size(d, 1ULL << 30, NULL), ZSEG_OK);
@@ -1169,14 +829,12 @@ static void test_decompress_frame_declaring_100_gib_fails_fast_with_limit(void) 
                 rss_growth);
     CHECK(spent < 1.0);
     CHECK(rss_growth < 64 * 1024);
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_given_sizes_over_the_limit_or_overflowing_fail_before_allocating(void) {
-    REQUIRE(base_batch());
+    zseg_decompressor *d = base_decompressor();
     zseg_collection *nocs = base_frames_without_content_size();
-    zseg_decompressor *d = decompressor_plain();
     REQUIRE(nocs && d);
     zseg_slice *frames = views_of(nocs);
     uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
@@ -1184,7 +842,7 @@ static void test_decompress_given_sizes_over_the_limit_or_overflowing_fail_befor
     long rss_before = max_rss_kib();
     /* A frame without a content size, given as 100 GiB: over the default 1 GiB item limit. */
     sizes[BAD_AT] = HUNDRED_GIB;
-    CHECK(fails_at(d, frames, BASE_N, sizes, BAD_AT, ZSEG_ERR_LIMIT, g_base.items));
+    CHECK(fails_at(d, frames, sizes, ZSEG_ERR_LIMIT, g_base.items));
     /* Without limits, sizes whose sum overflows 64 bits are refused, not wrapped around. */
     CHECK_RC(zseg_decompressor_set_max_item_size(d, UINT64_MAX, NULL), ZSEG_OK);
     uint64_t huge[2] = {1ULL << 63, 1ULL << 63};
@@ -1217,11 +875,8 @@ static void test_decompress_given_sizes_over_the_limit_or_overflowing_fail_befor
 static void test_decompress_window_log_max_10_rejects_a_window_log_20_frame(void) {
     const size_t mib = 1u << 20;
     corpus big = corpus_new(1, mib);
-    uint8_t *text = xmalloc(mib);
-    fill_text(text, mib, 70);
-    corpus_add(&big, text, mib);
+    corpus_add_text(&big, mib, 70);
     corpus_seal(&big);
-    free(text);
     zseg_compressor *c = compressor_at(3), *nocs_c = compressor_at(3);
     zseg_decompressor *d = decompressor_plain();
     REQUIRE(c && nocs_c && d);
@@ -1249,28 +904,20 @@ static void test_decompress_window_log_max_10_rejects_a_window_log_20_frame(void
     memcpy(expect, js.items, BASE_N * sizeof *expect);
     frames[BAD_AT] = item_of(f20, 0);
     expect[BAD_AT] = big.items[0];
-    CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_LIMIT, expect));
+    CHECK(fails_at(d, frames, NULL, ZSEG_ERR_LIMIT, expect));
     /* Window log max 20 accepts both frames; 19 rejects the one with a window descriptor. */
     CHECK_RC(zseg_decompressor_set_param(d, ZSEG_DPARAM_WINDOW_LOG_MAX, 20, NULL), ZSEG_OK);
     out = NULL;
     zseg_batch_options o = opts_threads(2);
-    CHECK_RC(zseg_decompress_slices(d, frames, BASE_N, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, expect, BASE_N));
-    zseg_collection_free(out);
-    out = NULL;
-    CHECK_RC(zseg_decompress_collection(d, f20_nocs, &mib_size, NULL, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, big.items, 1));
-    zseg_collection_free(out);
+    check_slices_give(d, frames, BASE_N, NULL, &o, expect);
+    check_collection_gives(d, f20_nocs, &mib_size, NULL, big.items, 1);
     CHECK_RC(zseg_decompressor_set_param(d, ZSEG_DPARAM_WINDOW_LOG_MAX, 19, NULL), ZSEG_OK);
     out = SENTINEL_COLL;
     CHECK_RC(zseg_decompress_collection(d, f20_nocs, &mib_size, NULL, &out, &err), ZSEG_ERR_LIMIT);
     CHECK(out == SENTINEL_COLL);
     /* 0 switches the check off again. */
     CHECK_RC(zseg_decompressor_set_param(d, ZSEG_DPARAM_WINDOW_LOG_MAX, 0, NULL), ZSEG_OK);
-    out = NULL;
-    CHECK_RC(zseg_decompress_collection(d, f20, NULL, NULL, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, big.items, 1));
-    zseg_collection_free(out);
+    check_collection_gives(d, f20, NULL, NULL, big.items, 1);
     free(frames);
     free(expect);
     zseg_collection_free(jf);
@@ -1284,35 +931,20 @@ static void test_decompress_window_log_max_10_rejects_a_window_log_20_frame(void
 }
 
 static void test_decompress_magicless_frames_need_the_magicless_param(void) {
-    REQUIRE(base_batch());
-    zseg_compressor *c = compressor_at(3);
-    zseg_decompressor *bare = decompressor_plain(), *std_d = decompressor_plain();
-    REQUIRE(c && bare && std_d);
-    CHECK_RC(zseg_compressor_set_param(c, ZSEG_CPARAM_MAGICLESS, 1, NULL), ZSEG_OK);
+    zseg_decompressor *bare = base_decompressor(), *std_d = decompressor_plain();
+    REQUIRE(bare && std_d);
     CHECK_RC(zseg_decompressor_set_param(bare, ZSEG_DPARAM_MAGICLESS, 1, NULL), ZSEG_OK);
-    zseg_collection *ml = compress_t(c, g_base.items, BASE_N, 2);
+    zseg_collection *ml = base_frames_with(ZSEG_CPARAM_MAGICLESS, 1);
     REQUIRE(ml);
     zseg_slice *views = views_of(ml);
     int32_t threads[] = {1, 2};
-    uint64_t total = sum_lengths(g_base.items, BASE_N);
-    uint8_t *dst = xmalloc(total + CANARY_LEN);
-    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
     for (size_t t = 0; t < 2; t++) {
         zseg_batch_options o = opts_threads(threads[t]);
-        zseg_collection *out = NULL;
-        CHECK_RC(zseg_decompress_collection(bare, ml, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(collection_holds(out, g_base.items, BASE_N));
-        zseg_collection_free(out);
-        size_t used = 0;
-        memset(dst + total, CANARY_BYTE, CANARY_LEN);
-        CHECK_RC(zseg_decompress_slices_into(bare, views, BASE_N, NULL, &o, dst, total, segs, &used,
-                                             NULL),
-                 ZSEG_OK);
-        CHECK(packed_items_equal(dst, segs, BASE_N, used, g_base.items));
-        CHECK(canary_intact(dst + total));
+        check_collection_gives(bare, ml, NULL, &o, g_base.items, BASE_N);
+        check_into_exact(bare, views, BASE_N, NULL, &o, g_base.items);
         /* A standard decompressor rejects them (the first one, on the calling thread). */
         zseg_error err;
-        out = SENTINEL_COLL;
+        zseg_collection *out = SENTINEL_COLL;
         zseg_result rc = zseg_decompress_collection(std_d, ml, NULL, &o, &out, &err);
         CHECK(rc != ZSEG_OK && rc != ZSEG_ERR_PARTIAL);
         CHECK(out == SENTINEL_COLL);
@@ -1324,22 +956,15 @@ static void test_decompress_magicless_frames_need_the_magicless_param(void) {
         CHECK(out == SENTINEL_COLL);
     }
     /* One magicless frame among standard ones fails for its item with a standard decompressor. */
-    zseg_slice *frames = base_frames_copy();
-    frames[BAD_AT] = views[BAD_AT];
-    CHECK(fails_at(std_d, frames, BASE_N, NULL, BAD_AT, ZSEG_ERR_ZSTD, g_base.items));
-    free(frames);
-    free(dst);
-    free(segs);
+    CHECK(fails_with_frame(std_d, g_base_frames, views[BAD_AT], NULL, ZSEG_ERR_ZSTD));
     free(views);
     zseg_collection_free(ml);
-    zseg_compressor_free(c);
     zseg_decompressor_free(bare);
     zseg_decompressor_free(std_d);
 }
 
 static void test_decompress_lowest_failing_index_is_named_on_the_calling_thread(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_slice *frames = base_frames_copy();
     size_t bad_idx[] = {1100, 400, 950};
@@ -1376,8 +1001,7 @@ static size_t make_raw_frame(uint8_t *out, uint8_t declared, size_t actual) {
 }
 
 static void test_decompress_frame_content_other_than_its_header_says_fails_without_overwrite(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     uint8_t good[300], shorter[300], longer[300];
     size_t good_len = make_raw_frame(good, 100, 100);
@@ -1386,15 +1010,10 @@ static void test_decompress_frame_content_other_than_its_header_says_fails_witho
     uint8_t hundred_x[100];
     memset(hundred_x, 'x', sizeof hundred_x);
     /* The hand-made good frame decodes, so the others fail for their lie only. */
-    zseg_slice g = {good, good_len};
-    zseg_collection *out = NULL;
-    CHECK_RC(zseg_decompress_slices(d, &g, 1, NULL, NULL, &out, NULL), ZSEG_OK);
-    zseg_slice want = {hundred_x, 100};
-    CHECK(collection_holds(out, &want, 1));
-    zseg_collection_free(out);
+    zseg_slice g = {good, good_len}, want = {hundred_x, 100};
+    check_slices_give(d, &g, 1, NULL, NULL, &want);
     /* Such a frame is corrupt (ZSEG_ERR_ZSTD), or its content differs from the size its header
        declares (ZSEG_ERR_SIZE_MISMATCH): the contract allows either reading, not success. */
-    zseg_slice *frames = base_frames_copy();
     uint8_t *liars[2] = {shorter, longer};
     size_t liar_len[2] = {shorter_len, longer_len};
     for (size_t k = 0; k < 2; k++) {
@@ -1403,16 +1022,13 @@ static void test_decompress_frame_content_other_than_its_header_says_fails_witho
         zseg_result code = zseg_decompress_slices(d, &one, 1, NULL, NULL, &none, NULL);
         CHECK(code == ZSEG_ERR_ZSTD || code == ZSEG_ERR_SIZE_MISMATCH);
         CHECK(none == SENTINEL_COLL);
-        frames[BAD_AT] = one;
-        CHECK(fails_at(d, frames, BASE_N, NULL, BAD_AT, code, g_base.items));
+        CHECK(fails_with_frame(d, g_base_frames, one, NULL, code));
     }
     /* A given size equal to the real content but not to the header is a size mismatch. */
-    uint64_t *sizes = xmalloc(BASE_N * sizeof *sizes);
-    for (size_t i = 0; i < BASE_N; i++) sizes[i] = ZSEG_SIZE_UNKNOWN;
+    uint64_t *sizes = unknown_sizes();
     sizes[BAD_AT] = 100;
-    frames[BAD_AT].ptr = shorter;
-    frames[BAD_AT].len = shorter_len;
-    CHECK(fails_at(d, frames, BASE_N, sizes, BAD_AT, ZSEG_ERR_SIZE_MISMATCH, g_base.items));
+    zseg_slice short_frame = {shorter, shorter_len};
+    CHECK(fails_with_frame(d, g_base_frames, short_frame, sizes, ZSEG_ERR_SIZE_MISMATCH));
     /* _into, per item: the overrunning frame sits between two good ones in an exactly-sized
        dst; its neighbours come back intact and nothing is written past the capacity. */
     zseg_slice three[3] = {{good, good_len}, {longer, longer_len}, {good, good_len}};
@@ -1436,13 +1052,11 @@ static void test_decompress_frame_content_other_than_its_header_says_fails_witho
         CHECK(canary_intact(dst + cap));
     }
     free(sizes);
-    free(frames);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_buffer_with_repeated_and_unordered_segments(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     /* One copy of frames 0..9, segments naming them as 9,8,...,0 then 3,3,3. */
     zseg_buffer *packed = pack_buffer(g_base_views, 10);
@@ -1500,9 +1114,7 @@ static void per_item_case(size_t n, int32_t threads) {
     sizes[i_size] = g_base.items[i_size].len + 3;
     zseg_result *res = xmalloc(n * sizeof *res);
     for (int into = 0; into < 2; into++) {
-        for (size_t i = 0; i < n; i++) res[i] = (zseg_result)0xDEAD;
-        zseg_batch_options o = opts_threads(threads);
-        o.item_results = res;
+        zseg_batch_options o = opts_per_item(threads, res, n);
         zseg_error err;
         zseg_collection *out = NULL;
         uint8_t *dst = NULL;
@@ -1573,18 +1185,13 @@ static void test_decompress_per_item_mode_finishes_batch_with_failed_items_empty
 }
 
 static void test_decompress_per_item_mode_all_good_returns_ok(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_result *res = xmalloc(BASE_N * sizeof *res);
-    for (size_t i = 0; i < BASE_N; i++) res[i] = (zseg_result)0xDEAD;
-    zseg_batch_options o = opts_threads(2);
-    o.item_results = res;
+    zseg_batch_options o = opts_per_item(2, res, BASE_N);
     zseg_collection *out = NULL;
     CHECK_RC(zseg_decompress_collection(d, g_base_frames, NULL, &o, &out, NULL), ZSEG_OK);
-    size_t not_ok = 0;
-    for (size_t i = 0; i < BASE_N; i++) not_ok += res[i] != ZSEG_OK;
-    CHECK_EQ_U64(not_ok, 0);
+    CHECK_EQ_U64(count_not_ok(res, BASE_N), 0);
     CHECK(collection_holds(out, g_base.items, BASE_N));
     zseg_collection_free(out);
     free(res);
@@ -1603,24 +1210,18 @@ static void test_decompress_empty_batch_gives_empty_collection_for_every_entry_p
         zseg_batch_options o = opts_threads(threads[t]);
         zseg_collection *out = NULL;
         CHECK_RC(zseg_decompress_slices(d, NULL, 0, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
         CHECK_EQ_U64(zseg_collection_size(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
         zseg_buffer *empty = NULL;
         CHECK_RC(zseg_buffer_new_copy(NULL, 0, NULL, 0, &empty, NULL), ZSEG_OK);
         out = NULL;
         CHECK_RC(zseg_decompress_buffer(d, empty, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
         zseg_collection *none = NULL;
         CHECK_RC(zseg_collection_new(NULL, 0, &none, NULL), ZSEG_OK);
         out = NULL;
         CHECK_RC(zseg_decompress_collection(d, none, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(out != NULL);
-        CHECK_EQ_U64(zseg_collection_count(out), 0);
-        zseg_collection_free(out);
+        check_no_items(out);
         zseg_collection_free(none);
         zseg_buffer_free(empty);
         size_t used = 4242;
@@ -1677,46 +1278,25 @@ static void test_decompress_empty_frame_alone_in_the_last_worker_range(void) {
        only the empty frame. */
     const size_t big = 256u << 10;
     corpus cp = corpus_new(9, 8 * big);
-    uint8_t *text = xmalloc(big);
-    for (size_t i = 0; i < 8; i++) {
-        fill_text(text, big, 80 + i);
-        corpus_add(&cp, text, big);
-    }
+    for (size_t i = 0; i < 8; i++) corpus_add_text(&cp, big, 80 + i);
     corpus_add(&cp, NULL, 0);
     corpus_seal(&cp);
-    free(text);
     zseg_compressor *c = compressor_at(1);
     zseg_decompressor *d = decompressor_plain();
     REQUIRE(c && d);
     zseg_collection *frames = compress_t(c, cp.items, cp.n, 2);
     REQUIRE(frames);
     zseg_slice *views = views_of(frames);
-    uint64_t total = sum_lengths(cp.items, cp.n);
-    uint8_t *dst = xmalloc(total + CANARY_LEN);
-    zseg_segment segs[9];
     int32_t threads[] = {2, -1, 64};
     for (size_t t = 0; t < 3; t++) {
         zseg_batch_options o = opts_threads(threads[t]);
-        zseg_collection *out = NULL;
-        CHECK_RC(zseg_decompress_collection(d, frames, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(collection_holds(out, cp.items, cp.n));
-        zseg_collection_free(out);
+        check_collection_gives(d, frames, NULL, &o, cp.items, cp.n);
         /* two items: a big one and the empty one */
         zseg_slice pair[2] = {views[0], views[8]};
         zseg_slice pair_items[2] = {cp.items[0], cp.items[8]};
-        out = NULL;
-        CHECK_RC(zseg_decompress_slices(d, pair, 2, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(collection_holds(out, pair_items, 2));
-        zseg_collection_free(out);
-        size_t used = 0;
-        memset(dst + total, CANARY_BYTE, CANARY_LEN);
-        CHECK_RC(zseg_decompress_slices_into(d, views, cp.n, NULL, &o, dst, total, segs, &used,
-                                             NULL),
-                 ZSEG_OK);
-        CHECK(packed_items_equal(dst, segs, cp.n, used, cp.items));
-        CHECK(canary_intact(dst + total));
+        check_slices_give(d, pair, 2, NULL, &o, pair_items);
+        check_into_exact(d, views, cp.n, NULL, &o, cp.items);
     }
-    free(dst);
     free(views);
     zseg_collection_free(frames);
     zseg_compressor_free(c);
@@ -1741,29 +1321,16 @@ static void test_decompress_trailing_empty_frames_keep_the_count_at_threads_2(vo
     CHECK_EQ_U64(zseg_collection_count(frames), n);
     zseg_slice *views = views_of(frames);
     zseg_buffer *buf = pack_buffer(views, n);
-    uint64_t total = sum_lengths(items, n);
-    uint8_t *dst = xmalloc(total + CANARY_LEN);
-    zseg_segment *segs = xmalloc(n * sizeof *segs);
     int32_t threads[] = {2, -1};
     for (size_t t = 0; t < 2; t++) {
         zseg_batch_options o = opts_threads(threads[t]);
+        check_collection_gives(d, frames, NULL, &o, items, n);
         zseg_collection *out = NULL;
-        CHECK_RC(zseg_decompress_collection(d, frames, NULL, &o, &out, NULL), ZSEG_OK);
-        CHECK(collection_holds(out, items, n));
-        zseg_collection_free(out);
-        out = NULL;
         CHECK_RC(zseg_decompress_buffer(d, buf, NULL, &o, &out, NULL), ZSEG_OK);
         CHECK(collection_holds(out, items, n));
         zseg_collection_free(out);
-        size_t used = 0;
-        memset(dst + total, CANARY_BYTE, CANARY_LEN);
-        CHECK_RC(zseg_decompress_slices_into(d, views, n, NULL, &o, dst, total, segs, &used, NULL),
-                 ZSEG_OK);
-        CHECK(packed_items_equal(dst, segs, n, used, items));
-        CHECK(canary_intact(dst + total));
+        check_into_exact(d, views, n, NULL, &o, items);
     }
-    free(dst);
-    free(segs);
     zseg_buffer_free(buf);
     free(views);
     zseg_collection_free(frames);
@@ -1788,21 +1355,9 @@ static void test_decompress_100000_tiny_items_round_trip(void) {
     REQUIRE(frames);
     CHECK_EQ_U64(zseg_collection_count(frames), n);
     zseg_batch_options o = opts_threads(2);
-    zseg_collection *out = NULL;
-    CHECK_RC(zseg_decompress_collection(d, frames, NULL, &o, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, cp.items, n));
-    zseg_collection_free(out);
+    check_collection_gives(d, frames, NULL, &o, cp.items, n);
     zseg_slice *views = views_of(frames);
-    uint8_t *dst = xmalloc(cp.size + CANARY_LEN);
-    memset(dst + cp.size, CANARY_BYTE, CANARY_LEN);
-    zseg_segment *segs = xmalloc(n * sizeof *segs);
-    size_t used = 0;
-    CHECK_RC(zseg_decompress_slices_into(d, views, n, NULL, &o, dst, cp.size, segs, &used, NULL),
-             ZSEG_OK);
-    CHECK(packed_items_equal(dst, segs, n, used, cp.items));
-    CHECK(canary_intact(dst + cp.size));
-    free(dst);
-    free(segs);
+    check_into_exact(d, views, n, NULL, &o, cp.items);
     free(views);
     zseg_collection_free(frames);
     zseg_compressor_free(c);
@@ -1817,12 +1372,7 @@ static void test_decompress_100000_tiny_items_round_trip(void) {
 static void test_frame_content_size_reads_good_frames_and_rejects_bad_ones(void) {
     size_t lens[] = {0, 1, 255, 256, 65535, 65791, 65792, 200000};
     size_t n = sizeof lens / sizeof lens[0];
-    corpus cp = corpus_new(n, 600000);
-    uint8_t *text = xmalloc(200000);
-    fill_text(text, 200000, 90);
-    for (size_t i = 0; i < n; i++) corpus_add(&cp, text, lens[i]);
-    corpus_seal(&cp);
-    free(text);
+    corpus cp = corpus_text_prefixes(lens, n, 90);
     zseg_compressor *c = compressor_at(3);
     REQUIRE(c);
     zseg_collection *frames = compress_t(c, cp.items, n, 1);
@@ -1887,74 +1437,38 @@ static void test_frame_content_size_reads_good_frames_and_rejects_bad_ones(void)
 /* Progress and cancellation                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef struct progress_log {
-    uint64_t expect_total;
-    uint64_t calls;
-    uint64_t last_done;
-    uint64_t last_total;
-    int went_backwards;
-    int wrong_total;
-    int wrong_thread;
-    int overlapping;
-    int inside;
-    pthread_t caller;
-    uint64_t cancel_at_call; /* 0: never; k: return nonzero at the k-th call */
-    int cancel_when_done;    /* return nonzero when items_done == items_total */
-    long stall_ms;           /* sleep this long before returning nonzero */
-} progress_log;
-
-static void progress_log_init(progress_log *p, uint64_t total) {
-    memset(p, 0, sizeof *p);
-    p->expect_total = total;
-    p->caller = pthread_self();
-}
-
-static int progress_cb(uint64_t done, uint64_t total, void *ctx) {
-    progress_log *p = ctx;
-    if (p->inside) p->overlapping = 1;
-    p->inside = 1;
-    p->calls++;
-    if (total != p->expect_total) p->wrong_total = 1;
-    if (done < p->last_done || done > total) p->went_backwards = 1;
-    if (!pthread_equal(pthread_self(), p->caller)) p->wrong_thread = 1;
-    p->last_done = done;
-    p->last_total = total;
-    int stop = (p->cancel_at_call && p->calls == p->cancel_at_call) ||
-               (p->cancel_when_done && done == total);
-    if (stop && p->stall_ms) {
-        struct timespec ts = {p->stall_ms / 1000, (p->stall_ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
+/* Decompresses the base frames with options o through zseg_decompress_slices or, if into,
+   zseg_decompress_slices_into (an exactly-sized dst); returns the result, output freed. */
+static zseg_result base_batch_call(const zseg_decompressor *d, const zseg_batch_options *o,
+                                   int into) {
+    zseg_result rc;
+    if (!into) {
+        zseg_collection *out = NULL;
+        rc = zseg_decompress_slices(d, g_base_views, BASE_N, NULL, o, &out, NULL);
+        if (rc == ZSEG_OK || rc == ZSEG_ERR_PARTIAL) zseg_collection_free(out);
+        return rc;
     }
-    p->inside = 0;
-    return stop;
+    const size_t total = (size_t)sum_lengths(g_base.items, BASE_N);
+    uint8_t *dst = xmalloc(total);
+    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
+    size_t used = 0;
+    rc = zseg_decompress_slices_into(d, g_base_views, BASE_N, NULL, o, dst, total, segs, &used,
+                                     NULL);
+    free(dst);
+    free(segs);
+    return rc;
 }
 
 static void test_decompress_progress_reports_monotonically_up_to_items_total(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    uint64_t total = sum_lengths(g_base.items, BASE_N);
-    uint8_t *dst = xmalloc(total);
-    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
         for (int into = 0; into < 2; into++) {
             progress_log log;
             progress_log_init(&log, BASE_N);
-            zseg_batch_options o = opts_threads(threads[t]);
-            o.progress = progress_cb;
-            o.progress_ctx = &log;
-            zseg_collection *out = NULL;
-            size_t used = 0;
-            if (!into) {
-                CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, &o, &out, NULL),
-                         ZSEG_OK);
-                zseg_collection_free(out);
-            } else {
-                CHECK_RC(zseg_decompress_slices_into(d, g_base_views, BASE_N, NULL, &o, dst, total,
-                                                     segs, &used, NULL),
-                         ZSEG_OK);
-            }
+            zseg_batch_options o = opts_progress(threads[t], &log);
+            CHECK_RC(base_batch_call(d, &o, into), ZSEG_OK);
             CHECK(log.calls >= 1);
             CHECK(!log.wrong_total);
             CHECK(!log.went_backwards);
@@ -1964,14 +1478,11 @@ static void test_decompress_progress_reports_monotonically_up_to_items_total(voi
             if (threads[t] == 1) CHECK(log.calls >= BASE_N / 64);
         }
     }
-    free(dst);
-    free(segs);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_cancel_returns_cancelled_and_hands_back_nothing(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     uint64_t total = sum_lengths(g_base.items, BASE_N);
     uint8_t *dst = xmalloc(total);
@@ -1982,12 +1493,8 @@ static void test_decompress_cancel_returns_cancelled_and_hands_back_nothing(void
         for (int when = 0; when < 2; when++) {
             for (int variant = 0; variant < 3; variant++) { /* fail-fast, per-item, _into */
                 progress_log log;
-                progress_log_init(&log, BASE_N);
-                if (when == 0) log.cancel_at_call = 1;
-                else log.cancel_when_done = 1;
-                zseg_batch_options o = opts_threads(threads[t]);
-                o.progress = progress_cb;
-                o.progress_ctx = &log;
+                progress_log_cancel(&log, BASE_N, when);
+                zseg_batch_options o = opts_progress(threads[t], &log);
                 for (size_t i = 0; i < BASE_N; i++) res[i] = (zseg_result)0xDEAD;
                 if (variant == 1) o.item_results = res;
                 zseg_error err;
@@ -2018,20 +1525,14 @@ static void test_decompress_cancel_returns_cancelled_and_hands_back_nothing(void
     zseg_slice *frames = base_frames_copy();
     frames[3].len = 0;
     progress_log log;
-    progress_log_init(&log, BASE_N);
-    log.cancel_when_done = 1;
-    zseg_batch_options o = opts_threads(2);
-    o.progress = progress_cb;
-    o.progress_ctx = &log;
+    progress_log_cancel(&log, BASE_N, 1);
+    zseg_batch_options o = opts_progress(2, &log);
     o.item_results = res;
     zseg_collection *out = SENTINEL_COLL;
     CHECK_RC(zseg_decompress_slices(d, frames, BASE_N, NULL, &o, &out, NULL), ZSEG_ERR_CANCELLED);
     CHECK(out == SENTINEL_COLL);
     /* The decompressor still works afterwards. */
-    out = NULL;
-    CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, NULL, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    check_slices_give(d, g_base_views, BASE_N, NULL, NULL, g_base.items);
     free(frames);
     free(res);
     free(dst);
@@ -2043,29 +1544,16 @@ static void test_decompress_progress_is_not_called_again_after_it_cancels(void) 
     /* The callback asks to stop at its first report (and takes 20 ms to return, so workers
        run on meanwhile). The batch is cancelled: there is nothing left to report, and a final
        report of items_done == items_total would tell the caller a cancelled batch completed. */
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
-    uint64_t total = sum_lengths(g_base.items, BASE_N);
-    uint8_t *dst = xmalloc(total);
-    zseg_segment *segs = xmalloc(BASE_N * sizeof *segs);
     int32_t threads[] = {1, 2};
     for (size_t t = 0; t < 2; t++) {
         for (int into = 0; into < 2; into++) {
             progress_log log;
-            progress_log_init(&log, BASE_N);
-            log.cancel_at_call = 1;
+            progress_log_cancel(&log, BASE_N, 0);
             log.stall_ms = 20; /* let the workers run on meanwhile */
-            zseg_batch_options o = opts_threads(threads[t]);
-            o.progress = progress_cb;
-            o.progress_ctx = &log;
-            zseg_collection *out = SENTINEL_COLL;
-            size_t used = 0;
-            zseg_result rc =
-                into ? zseg_decompress_slices_into(d, g_base_views, BASE_N, NULL, &o, dst, total,
-                                                   segs, &used, NULL)
-                     : zseg_decompress_slices(d, g_base_views, BASE_N, NULL, &o, &out, NULL);
-            CHECK_EQ_U64(rc, ZSEG_ERR_CANCELLED);
+            zseg_batch_options o = opts_progress(threads[t], &log);
+            CHECK_EQ_U64(base_batch_call(d, &o, into), ZSEG_ERR_CANCELLED);
             if (log.calls != 1)
                 fprintf(stderr, "  threads %d, into %d: %llu calls, the last at %llu/%llu\n",
                         (int)threads[t], into, (unsigned long long)log.calls,
@@ -2073,8 +1561,6 @@ static void test_decompress_progress_is_not_called_again_after_it_cancels(void) 
             CHECK_EQ_U64(log.calls, 1);
         }
     }
-    free(dst);
-    free(segs);
     zseg_decompressor_free(d);
 }
 
@@ -2083,8 +1569,7 @@ static void test_decompress_progress_is_not_called_again_after_it_cancels(void) 
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_decompress_null_arguments_give_err_null_and_touch_nothing(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_decompressor *dd = SENTINEL_DECOMP;
     zseg_error err;
@@ -2142,8 +1627,7 @@ static void test_decompress_null_arguments_give_err_null_and_touch_nothing(void)
 }
 
 static void test_decompress_into_smaller_than_total_fails_and_never_writes_past(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     const size_t total = (size_t)sum_lengths(g_base.items, BASE_N);
     uint8_t *dst = xmalloc(total + 100 + CANARY_LEN);
@@ -2196,10 +1680,7 @@ static void test_decompressor_set_param_rejects_out_of_range_and_unknown(void) {
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         zseg_error err;
         zseg_result rc = zseg_decompressor_set_param(d, (zseg_dparam)bad[i][0], bad[i][1], &err);
-        if (rc != ZSEG_ERR_INVALID_ARGUMENT)
-            fprintf(stderr, "  param %lld value %lld: %s\n", (long long)bad[i][0],
-                    (long long)bad[i][1], zseg_result_str(rc));
-        CHECK_EQ_U64(rc, ZSEG_ERR_INVALID_ARGUMENT);
+        check_param_result(rc, ZSEG_ERR_INVALID_ARGUMENT, bad[i][0], bad[i][1]);
         CHECK_ZERR(err, ZSEG_ERR_INVALID_ARGUMENT, UINT64_MAX);
     }
     static const int64_t good[][2] = {
@@ -2221,8 +1702,7 @@ static void test_decompressor_set_param_rejects_out_of_range_and_unknown(void) {
 }
 
 static void test_decompress_options_size_too_small_is_rejected(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     size_t too_small[] = {0, sizeof(size_t), offsetof(zseg_batch_options, threads) + 3};
     for (size_t i = 0; i < sizeof too_small / sizeof too_small[0]; i++) {
@@ -2235,24 +1715,13 @@ static void test_decompress_options_size_too_small_is_rejected(void) {
         CHECK_ZERR(err, ZSEG_ERR_INVALID_ARGUMENT, UINT64_MAX);
         CHECK(out == SENTINEL_COLL);
     }
-    struct {
-        zseg_batch_options known;
-        uint64_t future[8];
-    } big;
-    zseg_batch_options_init(&big.known);
-    memset(big.future, 0xFF, sizeof big.future);
-    big.known.size = sizeof big;
-    big.known.threads = 2;
-    zseg_collection *out = NULL;
-    CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, &big.known, &out, NULL), ZSEG_OK);
-    CHECK(collection_holds(out, g_base.items, BASE_N));
-    zseg_collection_free(out);
+    future_options big = future_options_at(2); /* unknown trailing fields are ignored */
+    check_slices_give(d, g_base_views, BASE_N, NULL, &big.known, g_base.items);
     zseg_decompressor_free(d);
 }
 
 static void test_decompress_error_struct_is_filled_on_failure_and_cleared_on_success(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_error err;
     memset(&err, 0x5A, sizeof err);
@@ -2281,8 +1750,7 @@ static void test_decompress_error_struct_is_filled_on_failure_and_cleared_on_suc
 }
 
 static void test_decompressor_memory_size_is_nonzero_after_a_batch(void) {
-    REQUIRE(base_batch());
-    zseg_decompressor *d = decompressor_plain();
+    zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
     zseg_collection *out = NULL;
     zseg_batch_options o = opts_threads(2);
@@ -2296,23 +1764,14 @@ static void test_decompressor_memory_size_is_nonzero_after_a_batch(void) {
 /* One decompressor shared by several application threads                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef struct shared_job {
-    const zseg_decompressor *d;
-    corpus cp;
-    zseg_collection *frames;
-    int failures;
-} shared_job;
-
 static void *shared_worker(void *arg) {
     shared_job *job = arg;
     size_t n = job->cp.n;
     zseg_slice *views = views_of(job->frames);
     uint8_t *dst = xmalloc(job->cp.size);
     zseg_segment *segs = xmalloc(n * sizeof *segs);
-    int rounds = under_valgrind() ? 1 : 3;
-    for (int round = 0; round < rounds; round++) {
-        int32_t threads = round == 0 ? 2 : round == 1 ? 1 : -1;
-        zseg_batch_options o = opts_threads(threads);
+    for (int round = 0; round < shared_job_rounds(); round++) {
+        zseg_batch_options o = opts_threads(shared_job_threads(round));
         zseg_collection *out = NULL;
         if (zseg_decompress_collection(job->d, job->frames, NULL, &o, &out, NULL) != ZSEG_OK ||
             !collection_holds(out, job->cp.items, n))
@@ -2337,28 +1796,16 @@ static void test_decompress_one_decompressor_used_by_4_pthreads_at_once(void) {
     REQUIRE(c && d);
     CHECK_RC(zseg_compressor_load_dictionary(c, g_dict, g_dict_size, NULL), ZSEG_OK);
     CHECK_RC(zseg_decompressor_load_dictionary(d, g_dict, g_dict_size, NULL), ZSEG_OK);
-    shared_job jobs[4];
-    for (int j = 0; j < 4; j++) {
+    shared_job jobs[SHARED_JOBS];
+    memset(jobs, 0, sizeof jobs);
+    for (int j = 0; j < SHARED_JOBS; j++) {
         jobs[j].d = d;
         jobs[j].cp = j % 2 ? corpus_json(700 + 100 * (size_t)j, 100 + (uint64_t)j)
                            : corpus_mixed(400 + 100 * (size_t)j, 100 + (uint64_t)j);
         jobs[j].frames = compress_t(c, jobs[j].cp.items, jobs[j].cp.n, 1);
-        jobs[j].failures = 0;
         REQUIRE(jobs[j].frames);
     }
-    pthread_t tids[4];
-    int started = 0;
-    for (int j = 0; j < 4; j++) {
-        if (pthread_create(&tids[j], NULL, shared_worker, &jobs[j]) != 0) break;
-        started++;
-    }
-    CHECK_EQ_U64(started, 4);
-    for (int j = 0; j < started; j++) pthread_join(tids[j], NULL);
-    for (int j = 0; j < 4; j++) {
-        CHECK_EQ_U64(jobs[j].failures, 0);
-        zseg_collection_free(jobs[j].frames);
-        corpus_free(&jobs[j].cp);
-    }
+    run_shared_jobs(jobs, shared_worker);
     zseg_compressor_free(c);
     zseg_decompressor_free(d);
 }

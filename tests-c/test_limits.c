@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -38,7 +39,6 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
 #endif
 
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define SENTINEL_COLLECTION ((zseg_collection *)(uintptr_t)0x5e5e5e5e)
 #define GiB (UINT64_C(1) << 30)
 
@@ -84,10 +84,6 @@ static void teardown(void) {
     zseg_decompressor_free(g_d);
 }
 
-static int message_ok(const zseg_error *e, zseg_result rc) {
-    return e->code == rc && memchr(e->message, '\0', sizeof e->message) && e->message[0];
-}
-
 /* Runs a decompression of g_frames[0..n) with `sizes` through every output shape, thread
  * count and mode, and checks the result is one of `allowed`. */
 static void expect_decompress(const zseg_decompressor *d, const zseg_slice *frames, size_t n,
@@ -130,7 +126,7 @@ static void expect_decompress(const zseg_decompressor *d, const zseg_slice *fram
                             mode == 0 ? "fail-fast" : mode == 1 ? "per item" : "into dst",
                             zseg_result_str(rc), err.message);
             else
-                CHECK(message_ok(&err, rc));
+                CHECK(error_is_filled(&err, rc));
             if (mode == 1 && rc != ZSEG_OK && rc != ZSEG_ERR_PARTIAL)
                 CHECK_EQ_U64(results[0], 0x5e5e5e5eu); /* untouched on failure */
         }
@@ -311,10 +307,7 @@ static void items_longer_than_any_object_are_refused(void) {
 }
 
 int main(void) {
-    if (!setup()) {
-        fprintf(stderr, "test_limits: setup failed\n");
-        return 1;
-    }
+    require_setup(setup(), "test_limits");
     RUN_TEST(sizes_past_the_address_space_are_alloc_errors);
     RUN_TEST(a_total_limit_stops_sizes_before_allocating);
     RUN_TEST(frames_declaring_100_gib_are_refused_or_fail_cleanly);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
 
 #define SKIPPABLE_MAGIC 0x184D2A5Eu
@@ -33,24 +34,6 @@
 /* Helpers                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
-static uint64_t rng_next(uint64_t *s) {
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory (%zu bytes)\n", n);
-        abort();
-    }
-    return p;
-}
-
 static uint32_t le32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -62,11 +45,12 @@ static void put_le32(uint8_t *p, uint32_t v) {
     p[3] = (uint8_t)(v >> 24);
 }
 
-static const char *const WORDS[] = {"alpha", "bravo",  "charlie", "delta", "echo",
-                                    "golf",  "hotel",  "india",   "kilo",  "lima",
-                                    "mike",  "oscar",  "papa",    "romeo", "tango",
-                                    "zulu",  "status", "active",  "user",  "record"};
-#define NWORDS (sizeof WORDS / sizeof WORDS[0])
+/* The vocabulary of make_items (not support.h's WORDS: these items are their own). */
+static const char *const ITEM_WORDS[] = {"alpha", "bravo",  "charlie", "delta", "echo",
+                                         "golf",  "hotel",  "india",   "kilo",  "lima",
+                                         "mike",  "oscar",  "papa",    "romeo", "tango",
+                                         "zulu",  "status", "active",  "user",  "record"};
+#define N_ITEM_WORDS (sizeof ITEM_WORDS / sizeof ITEM_WORDS[0])
 
 /* Test items: JSON-like records, every 7th one empty, one with NUL and newline bytes. */
 typedef struct items {
@@ -93,13 +77,13 @@ static items make_items(size_t n, uint64_t seed) {
         } else {
             used += (size_t)snprintf((char *)it.data + used, cap - used,
                                      "{\"id\":%zu,\"user\":\"%s_%u\",\"status\":\"%s\",\"text\":\"",
-                                     i, WORDS[rng_next(&rng) % NWORDS],
+                                     i, ITEM_WORDS[rng_next(&rng) % N_ITEM_WORDS],
                                      (unsigned)(rng_next(&rng) % 10000u),
-                                     WORDS[rng_next(&rng) % NWORDS]);
+                                     ITEM_WORDS[rng_next(&rng) % N_ITEM_WORDS]);
             unsigned words = 4u + (unsigned)(rng_next(&rng) % 40u);
             for (unsigned w = 0; w < words && used + 32 < cap; w++) {
                 used += (size_t)snprintf((char *)it.data + used, cap - used, "%s ",
-                                         WORDS[rng_next(&rng) % NWORDS]);
+                                         ITEM_WORDS[rng_next(&rng) % N_ITEM_WORDS]);
             }
             used += (size_t)snprintf((char *)it.data + used, cap - used, "\"}");
         }
@@ -178,17 +162,52 @@ static int write_whole(const char *path, const uint8_t *data, size_t size) {
     return fclose(f) == 0 && put == size ? 0 : -1;
 }
 
-/* Writes `it` compressed as a seekable file at tmp/name and returns its bytes. */
-static uint8_t *seekable_bytes(const items *it, int checksum, const char *name, size_t *size) {
+/* Test items written by zseg as the seekable file tmp/name, at up to three stages: written
+   (sfile_write), read back into memory (sfile_read), opened in place (sfile_open). */
+typedef struct sfile {
+    items it;
     char path[512];
-    path_in_tmp(path, sizeof path, name);
-    zseg_collection *frames = compress_items(it, checksum, 2);
-    uint8_t *bytes = NULL;
-    CHECK_OK(zseg_seekable_write(frames, path, checksum ? ZSEG_SEEKABLE_CHECKSUMS : 0, CHECK_ERR));
-    bytes = read_whole(path, size);
-    CHECK(bytes != NULL);
-    zseg_collection_free(frames);
-    return bytes;
+    zseg_collection *frames; /* the items compressed: the file's frames */
+    uint8_t *bytes;          /* sfile_read: the whole file */
+    size_t size;
+    zseg_seekable *s;        /* sfile_open: a handle on `bytes` */
+} sfile;
+
+/* Makes n items from `seed`, compresses them on `threads` workers (with frame checksums if
+   `checksum`) and writes them as tmp/name (with a table of checksums if `checksum`); 1 if the
+   frames were made. */
+static int sfile_write(sfile *f, size_t n, uint64_t seed, int checksum, int threads,
+                       const char *name) {
+    memset(f, 0, sizeof *f);
+    f->it = make_items(n, seed);
+    path_in_tmp(f->path, sizeof f->path, name);
+    f->frames = compress_items(&f->it, checksum, threads);
+    CHECK_OK(zseg_seekable_write(f->frames, f->path, checksum ? ZSEG_SEEKABLE_CHECKSUMS : 0,
+                                 CHECK_ERR));
+    return f->frames != NULL;
+}
+
+/* sfile_write on 2 workers, then reads the file back; 1 if it could be read. */
+static int sfile_read(sfile *f, size_t n, uint64_t seed, int checksum, const char *name) {
+    sfile_write(f, n, seed, checksum, 2, name);
+    f->bytes = read_whole(f->path, &f->size);
+    CHECK(f->bytes != NULL);
+    return f->bytes != NULL;
+}
+
+/* sfile_read, then opens the bytes in place; 1 if they opened. */
+static int sfile_open(sfile *f, size_t n, uint64_t seed, int checksum, const char *name) {
+    if (!sfile_read(f, n, seed, checksum, name)) return 0;
+    CHECK_OK(zseg_seekable_open_memory(f->bytes, f->size, &f->s, CHECK_ERR));
+    return f->s != NULL;
+}
+
+/* Frees whatever the sfile_ functions made. */
+static void sfile_free(sfile *f) {
+    zseg_seekable_free(f->s);
+    free(f->bytes);
+    zseg_collection_free(f->frames);
+    free_items(&f->it);
 }
 
 /* Opens `size` bytes from an exactly-sized heap copy; returns the result, frees everything. */
@@ -247,39 +266,35 @@ static int dir_has_leftovers(void) {
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_seekable_write_then_open_round_trips_through_decompress_buffer(void) {
-    items it = make_items(600, 1);
-    char path[512];
-    path_in_tmp(path, sizeof path, "round.zst");
     /* threads 2 and 600 items: the collection spans several buffers. */
-    zseg_collection *frames = compress_items(&it, 0, 2);
-    REQUIRE(frames != NULL);
-    CHECK_OK(zseg_seekable_write(frames, path, 0, CHECK_ERR));
+    sfile file;
+    REQUIRE(sfile_write(&file, 600, 1, 0, 2, "round.zst"));
 
     zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open(path, &s, CHECK_ERR));
+    REQUIRE_OK(zseg_seekable_open(file.path, &s, CHECK_ERR));
     const zseg_buffer *fb = zseg_seekable_frames(s);
     const uint64_t *sizes = zseg_seekable_sizes(s);
     REQUIRE(fb != NULL && sizes != NULL);
-    CHECK_EQ_U64(zseg_buffer_count(fb), it.n);
-    for (size_t i = 0; i < it.n; i++) {
-        CHECK_EQ_U64(sizes[i], it.slices[i].len);
+    CHECK_EQ_U64(zseg_buffer_count(fb), file.it.n);
+    for (size_t i = 0; i < file.it.n; i++) {
+        CHECK_EQ_U64(sizes[i], file.it.slices[i].len);
         /* Frame i of the file is byte for byte frame i of the collection. */
         zseg_slice a, b;
         CHECK_OK(zseg_buffer_get(fb, i, &a));
-        CHECK_OK(zseg_collection_get(frames, i, &b));
+        CHECK_OK(zseg_collection_get(file.frames, i, &b));
         CHECK(a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0);
     }
-    check_decompresses_to(fb, sizes, &it);
+    check_decompresses_to(fb, sizes, &file.it);
     /* And with sizes read from the frame headers. */
-    check_decompresses_to(fb, NULL, &it);
+    check_decompresses_to(fb, NULL, &file.it);
 
     /* The file is the frames back to back, then the table, in the standard layout. */
     size_t size = 0;
-    uint8_t *bytes = read_whole(path, &size);
+    uint8_t *bytes = read_whole(file.path, &size);
     REQUIRE(bytes != NULL);
     CHECK_EQ_U64(zseg_buffer_size(fb), size);
     table t = table_of(bytes, size);
-    CHECK_EQ_U64(t.n, it.n);
+    CHECK_EQ_U64(t.n, file.it.n);
     CHECK_EQ_U64(t.entry, 8);
     CHECK_EQ_U64(le32(bytes), FRAME_MAGIC);
     CHECK_EQ_U64(le32(bytes + t.start), SKIPPABLE_MAGIC);
@@ -287,88 +302,71 @@ static void test_seekable_write_then_open_round_trips_through_decompress_buffer(
     CHECK_EQ_U64(le32(bytes + size - 4), SEEKABLE_MAGIC);
     CHECK_EQ_U64(bytes[size - 5], 0);
     size_t pos = 0;
-    for (size_t i = 0; i < it.n; i++) {
+    for (size_t i = 0; i < file.it.n; i++) {
         zseg_slice f;
-        CHECK_OK(zseg_collection_get(frames, i, &f));
+        CHECK_OK(zseg_collection_get(file.frames, i, &f));
         CHECK_EQ_U64(le32(bytes + t.entries + i * 8), f.len);
-        CHECK_EQ_U64(le32(bytes + t.entries + i * 8 + 4), it.slices[i].len);
+        CHECK_EQ_U64(le32(bytes + t.entries + i * 8 + 4), file.it.slices[i].len);
         CHECK(memcmp(bytes + pos, f.ptr, f.len) == 0);
         pos += f.len;
     }
     CHECK_EQ_U64(pos, t.start);
     free(bytes);
     zseg_seekable_free(s);
-    zseg_collection_free(frames);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_open_memory_reads_caller_memory(void) {
-    items it = make_items(200, 2);
-    size_t size = 0;
-    uint8_t *bytes = seekable_bytes(&it, 0, "memory.zst", &size);
-    REQUIRE(bytes != NULL);
-    zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open_memory(bytes, size, &s, CHECK_ERR));
-    const zseg_buffer *fb = zseg_seekable_frames(s);
+    sfile file;
+    REQUIRE(sfile_open(&file, 200, 2, 0, "memory.zst"));
+    const zseg_buffer *fb = zseg_seekable_frames(file.s);
     /* Zero-copy: the frames buffer is the caller's memory. */
-    CHECK_EQ_PTR(zseg_buffer_data(fb), bytes);
-    CHECK_EQ_U64(zseg_buffer_size(fb), size);
-    CHECK_EQ_U64(zseg_buffer_count(fb), it.n);
-    check_decompresses_to(fb, zseg_seekable_sizes(s), &it);
-    zseg_seekable_free(s);
-    free(bytes);
-    free_items(&it);
+    CHECK_EQ_PTR(zseg_buffer_data(fb), file.bytes);
+    CHECK_EQ_U64(zseg_buffer_size(fb), file.size);
+    CHECK_EQ_U64(zseg_buffer_count(fb), file.it.n);
+    check_decompresses_to(fb, zseg_seekable_sizes(file.s), &file.it);
+    sfile_free(&file);
 }
 
 static void test_seekable_get_finds_every_frame_without_the_full_index(void) {
     /* 1000 items cross several of the index's 256-entry strides. */
-    items it = make_items(1000, 31);
-    size_t size = 0;
-    uint8_t *bytes = seekable_bytes(&it, 1, "get.zst", &size);
-    REQUIRE(bytes != NULL);
-    zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open_memory(bytes, size, &s, CHECK_ERR));
-    CHECK_EQ_U64(zseg_seekable_count(s), it.n);
+    sfile file;
+    REQUIRE(sfile_open(&file, 1000, 31, 1, "get.zst"));
+    CHECK_EQ_U64(zseg_seekable_count(file.s), file.it.n);
     zseg_decompressor *d = NULL;
     REQUIRE_OK(zseg_decompressor_new(&d, CHECK_ERR));
-    for (size_t i = 0; i < it.n; i += 37) {
+    for (size_t i = 0; i < file.it.n; i += 37) {
         zseg_slice frame = {NULL, 0};
         uint64_t declared = UINT64_MAX;
-        CHECK_OK(zseg_seekable_get(s, i, &frame, &declared, CHECK_ERR));
-        CHECK_EQ_U64(declared, it.slices[i].len);
+        CHECK_OK(zseg_seekable_get(file.s, i, &frame, &declared, CHECK_ERR));
+        CHECK_EQ_U64(declared, file.it.slices[i].len);
         zseg_collection *out = NULL;
         CHECK_OK(zseg_decompress_slices(d, &frame, 1, &declared, NULL, &out, CHECK_ERR));
         zseg_slice item = {NULL, 0};
         CHECK_OK(zseg_collection_get(out, 0, &item));
-        CHECK(item.len == it.slices[i].len &&
-              (item.len == 0 || memcmp(item.ptr, it.slices[i].ptr, item.len) == 0));
+        CHECK(item.len == file.it.slices[i].len &&
+              (item.len == 0 || memcmp(item.ptr, file.it.slices[i].ptr, item.len) == 0));
         zseg_collection_free(out);
     }
     /* Either out-pointer may be NULL; out of range is ZSEG_ERR_INDEX and writes nothing. */
     uint64_t declared = 12345;
-    CHECK_OK(zseg_seekable_get(s, 0, NULL, &declared, CHECK_ERR));
-    CHECK_EQ_U64(declared, it.slices[0].len);
+    CHECK_OK(zseg_seekable_get(file.s, 0, NULL, &declared, CHECK_ERR));
+    CHECK_EQ_U64(declared, file.it.slices[0].len);
     zseg_slice untouched = {(const uint8_t *)"x", 99};
     zseg_error err;
-    CHECK_RC(zseg_seekable_get(s, it.n, &untouched, &declared, &err), ZSEG_ERR_INDEX);
-    CHECK(untouched.len == 99 && declared == it.slices[0].len && err.message[0] != '\0');
+    CHECK_RC(zseg_seekable_get(file.s, file.it.n, &untouched, &declared, &err), ZSEG_ERR_INDEX);
+    CHECK(untouched.len == 99 && declared == file.it.slices[0].len && err.message[0] != '\0');
     CHECK_RC(zseg_seekable_get(NULL, 0, &untouched, NULL, &err), ZSEG_ERR_NULL);
     CHECK_EQ_U64(zseg_seekable_count(NULL), 0);
     zseg_decompressor_free(d);
-    zseg_seekable_free(s);
-    free(bytes);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_a_frame_view_decompresses_alone(void) {
-    items it = make_items(100, 3);
-    size_t size = 0;
-    uint8_t *bytes = seekable_bytes(&it, 0, "view.zst", &size);
-    REQUIRE(bytes != NULL);
-    zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open_memory(bytes, size, &s, CHECK_ERR));
-    const zseg_buffer *fb = zseg_seekable_frames(s);
-    const uint64_t *sizes = zseg_seekable_sizes(s);
+    sfile file;
+    REQUIRE(sfile_open(&file, 100, 3, 0, "view.zst"));
+    const zseg_buffer *fb = zseg_seekable_frames(file.s);
+    const uint64_t *sizes = zseg_seekable_sizes(file.s);
     zseg_decompressor *d = NULL;
     REQUIRE_OK(zseg_decompressor_new(&d, CHECK_ERR));
     static const size_t picks[] = {0, 99, 5, 3, 42};
@@ -377,90 +375,80 @@ static void test_seekable_a_frame_view_decompresses_alone(void) {
         zseg_slice view;
         zseg_collection *out = NULL;
         CHECK_OK(zseg_buffer_get(fb, i, &view));
-        CHECK(view.ptr >= bytes && view.ptr + view.len <= bytes + size);
+        CHECK(view.ptr >= file.bytes && view.ptr + view.len <= file.bytes + file.size);
         CHECK_OK(zseg_decompress_slices(d, &view, 1, &sizes[i], NULL, &out, CHECK_ERR));
         if (!out) continue;
         zseg_slice got;
         CHECK_OK(zseg_collection_get(out, 0, &got));
-        CHECK_EQ_U64(got.len, it.slices[i].len);
-        if (got.len == it.slices[i].len && got.len)
-            CHECK(memcmp(got.ptr, it.slices[i].ptr, got.len) == 0);
+        CHECK_EQ_U64(got.len, file.it.slices[i].len);
+        if (got.len == file.it.slices[i].len && got.len)
+            CHECK(memcmp(got.ptr, file.it.slices[i].ptr, got.len) == 0);
         zseg_collection_free(out);
     }
     CHECK_RC(zseg_buffer_get(fb, 100, &(zseg_slice){0}), ZSEG_ERR_INDEX);
     zseg_decompressor_free(d);
-    zseg_seekable_free(s);
-    free(bytes);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_checksums_need_checksummed_frames(void) {
-    items it = make_items(50, 4);
-    char path[512];
-    path_in_tmp(path, sizeof path, "checksums.zst");
-
-    zseg_collection *with = compress_items(&it, 1, 0);
-    REQUIRE(with != NULL);
-    CHECK_OK(zseg_seekable_write(with, path, ZSEG_SEEKABLE_CHECKSUMS, CHECK_ERR));
+    sfile file;
+    REQUIRE(sfile_write(&file, 50, 4, 1, 0, "checksums.zst"));
+    const zseg_collection *with = file.frames; /* frames with checksums */
     size_t size = 0;
-    uint8_t *bytes = read_whole(path, &size);
+    uint8_t *bytes = read_whole(file.path, &size);
     REQUIRE(bytes != NULL);
     table t = table_of(bytes, size);
     CHECK_EQ_U64(bytes[size - 5], 0x80);
     CHECK_EQ_U64(t.entry, 12);
-    CHECK_EQ_U64(t.n, it.n);
-    for (size_t i = 0; i < it.n; i++) {
+    CHECK_EQ_U64(t.n, file.it.n);
+    for (size_t i = 0; i < file.it.n; i++) {
         zseg_slice f;
         CHECK_OK(zseg_collection_get(with, i, &f));
         /* The table repeats the frame's own checksum (its last 4 bytes). */
         CHECK_EQ_U64(le32(bytes + t.entries + i * 12 + 8), le32(f.ptr + f.len - 4));
     }
     zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open(path, &s, CHECK_ERR));
-    check_decompresses_to(zseg_seekable_frames(s), zseg_seekable_sizes(s), &it);
+    REQUIRE_OK(zseg_seekable_open(file.path, &s, CHECK_ERR));
+    check_decompresses_to(zseg_seekable_frames(s), zseg_seekable_sizes(s), &file.it);
     zseg_seekable_free(s);
     /* The same frames without the flag: a table without checksums. */
-    CHECK_OK(zseg_seekable_write(with, path, 0, CHECK_ERR));
+    CHECK_OK(zseg_seekable_write(with, file.path, 0, CHECK_ERR));
     free(bytes);
-    bytes = read_whole(path, &size);
+    bytes = read_whole(file.path, &size);
     REQUIRE(bytes != NULL);
     CHECK_EQ_U64(bytes[size - 5], 0);
 
     /* Frames without checksums cannot fill a checksummed table: nothing is written. */
-    zseg_collection *without = compress_items(&it, 0, 0);
+    zseg_collection *without = compress_items(&file.it, 0, 0);
     REQUIRE(without != NULL);
-    CHECK_RC(zseg_seekable_write(without, path, ZSEG_SEEKABLE_CHECKSUMS, CHECK_ERR),
+    CHECK_RC(zseg_seekable_write(without, file.path, ZSEG_SEEKABLE_CHECKSUMS, CHECK_ERR),
              ZSEG_ERR_INVALID_ARGUMENT);
     CHECK_EQ_U64(check_err_.item, 0);
     CHECK(check_err_.message[0] != '\0');
     size_t after = 0;
-    uint8_t *unchanged = read_whole(path, &after);
+    uint8_t *unchanged = read_whole(file.path, &after);
     CHECK(unchanged && after == size && memcmp(unchanged, bytes, size) == 0);
     free(unchanged);
     CHECK(!dir_has_leftovers());
     /* Unknown flags are refused too. */
-    CHECK_RC(zseg_seekable_write(with, path, 0x100u, CHECK_ERR), ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK_RC(zseg_seekable_write(with, file.path, 0x100u, CHECK_ERR), ZSEG_ERR_INVALID_ARGUMENT);
 
     free(bytes);
-    zseg_collection_free(with);
     zseg_collection_free(without);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_frames_outlive_the_handle_when_held_by_a_collection(void) {
-    items it = make_items(120, 5);
-    char path[512];
-    path_in_tmp(path, sizeof path, "outlive.zst");
-    zseg_collection *frames = compress_items(&it, 0, 0);
-    REQUIRE(frames != NULL);
-    CHECK_OK(zseg_seekable_write(frames, path, 0, CHECK_ERR));
-    zseg_collection_free(frames);
+    sfile file;
+    REQUIRE(sfile_write(&file, 120, 5, 0, 0, "outlive.zst"));
+    zseg_collection_free(file.frames);
+    file.frames = NULL;
 
     zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open(path, &s, CHECK_ERR));
+    REQUIRE_OK(zseg_seekable_open(file.path, &s, CHECK_ERR));
     const zseg_buffer *fb = zseg_seekable_frames(s);
-    uint64_t *sizes = xmalloc(it.n * sizeof *sizes);
-    memcpy(sizes, zseg_seekable_sizes(s), it.n * sizeof *sizes);
+    uint64_t *sizes = xmalloc(file.it.n * sizeof *sizes);
+    memcpy(sizes, zseg_seekable_sizes(s), file.it.n * sizeof *sizes);
     zseg_collection *held = NULL;
     CHECK_OK(zseg_collection_new(&fb, 1, &held, CHECK_ERR));
     zseg_seekable_free(s); /* the mapping must live on in `held` */
@@ -470,11 +458,11 @@ static void test_seekable_frames_outlive_the_handle_when_held_by_a_collection(vo
     REQUIRE_OK(zseg_decompressor_new(&d, CHECK_ERR));
     CHECK_OK(zseg_decompress_collection(d, held, sizes, NULL, &out, CHECK_ERR));
     if (out) {
-        for (size_t i = 0; i < it.n; i++) {
+        for (size_t i = 0; i < file.it.n; i++) {
             zseg_slice got;
             CHECK_OK(zseg_collection_get(out, i, &got));
-            CHECK(got.len == it.slices[i].len &&
-                  (!got.len || memcmp(got.ptr, it.slices[i].ptr, got.len) == 0));
+            CHECK(got.len == file.it.slices[i].len &&
+                  (!got.len || memcmp(got.ptr, file.it.slices[i].ptr, got.len) == 0));
         }
     }
     /* Views of the held frames read the mapping directly. */
@@ -485,7 +473,7 @@ static void test_seekable_frames_outlive_the_handle_when_held_by_a_collection(vo
     zseg_decompressor_free(d);
     zseg_collection_free(held);
     free(sizes);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_empty_collection_writes_a_file_of_zero_frames(void) {
@@ -582,41 +570,36 @@ static void test_seekable_opens_a_hand_written_table_of_frames_without_content_s
 /* ------------------------------------------------------------------------------------------ */
 
 static void test_seekable_truncated_files_are_rejected_at_every_length(void) {
-    items it = make_items(20, 8);
-    size_t size = 0;
-    uint8_t *bytes = seekable_bytes(&it, 1, "truncated.zst", &size);
-    REQUIRE(bytes != NULL);
+    sfile file;
+    REQUIRE(sfile_read(&file, 20, 8, 1, "truncated.zst"));
     /* Every prefix loses the footer or part of the table; every suffix loses frames. */
-    for (size_t len = 0; len < size; len++) {
+    for (size_t len = 0; len < file.size; len++) {
         zseg_error err;
-        zseg_result rc = open_copy(bytes, len, &err);
+        zseg_result rc = open_copy(file.bytes, len, &err);
         if (rc != ZSEG_ERR_ZSTD) {
-            CHECK_FAIL_("prefix of %zu of %zu bytes: %s", len, size, zseg_result_str(rc));
+            CHECK_FAIL_("prefix of %zu of %zu bytes: %s", len, file.size, zseg_result_str(rc));
         }
         CHECK(err.message[0] != '\0');
-        rc = open_copy(bytes + size - len, len, &err);
-        if (rc == ZSEG_OK) CHECK_FAIL_("suffix of %zu of %zu bytes was accepted", len, size);
+        rc = open_copy(file.bytes + file.size - len, len, &err);
+        if (rc == ZSEG_OK) CHECK_FAIL_("suffix of %zu of %zu bytes was accepted", len, file.size);
     }
     /* The table cut short right after its skippable header. */
-    table t = table_of(bytes, size);
+    table t = table_of(file.bytes, file.size);
     zseg_error err;
-    CHECK_EQ_U64(open_copy(bytes + t.start, size - t.start - 1, &err), ZSEG_ERR_ZSTD);
-    free(bytes);
-    free_items(&it);
+    CHECK_EQ_U64(open_copy(file.bytes + t.start, file.size - t.start - 1, &err), ZSEG_ERR_ZSTD);
+    sfile_free(&file);
 }
 
 static void test_seekable_damaged_tables_are_rejected(void) {
-    items it = make_items(40, 9);
-    size_t size = 0;
-    uint8_t *good = seekable_bytes(&it, 0, "damaged.zst", &size);
-    REQUIRE(good != NULL);
-    table t = table_of(good, size);
-    uint8_t *b = xmalloc(size + 1);
+    sfile file;
+    REQUIRE(sfile_read(&file, 40, 9, 0, "damaged.zst"));
+    table t = table_of(file.bytes, file.size);
+    uint8_t *b = xmalloc(file.size + 1);
     zseg_error err;
 #define DAMAGE(what, expected, edit)                                                        \
     do {                                                                                    \
-        memcpy(b, good, size);                                                              \
-        size_t bsize = size;                                                                \
+        memcpy(b, file.bytes, file.size);                                                         \
+        size_t bsize = file.size;                                                              \
         edit;                                                                               \
         zseg_result rc_ = open_copy(b, bsize, &err);                                        \
         if (rc_ != (expected))                                                              \
@@ -626,24 +609,24 @@ static void test_seekable_damaged_tables_are_rejected(void) {
             CHECK_FAIL_("%s: no message", what);                                            \
     } while (0)
 
-    DAMAGE("footer magic", ZSEG_ERR_ZSTD, b[size - 1] ^= 0x01);
+    DAMAGE("footer magic", ZSEG_ERR_ZSTD, b[file.size - 1] ^= 0x01);
     DAMAGE("skippable frame magic", ZSEG_ERR_ZSTD, b[t.start] ^= 0x01);
     DAMAGE("skippable frame size", ZSEG_ERR_ZSTD, put_le32(b + t.start + 4, 8));
-    DAMAGE("descriptor reserved bits", ZSEG_ERR_ZSTD, b[size - 5] |= 0x04);
-    DAMAGE("checksum flag without checksums", ZSEG_ERR_ZSTD, b[size - 5] |= 0x80);
-    DAMAGE("entry count UINT32_MAX", ZSEG_ERR_ZSTD, put_le32(b + size - FOOTER, 0xFFFFFFFFu));
+    DAMAGE("descriptor reserved bits", ZSEG_ERR_ZSTD, b[file.size - 5] |= 0x04);
+    DAMAGE("checksum flag without checksums", ZSEG_ERR_ZSTD, b[file.size - 5] |= 0x80);
+    DAMAGE("entry count UINT32_MAX", ZSEG_ERR_ZSTD, put_le32(b + file.size - FOOTER, 0xFFFFFFFFu));
     DAMAGE("entry count over the format's maximum", ZSEG_ERR_ZSTD,
-           put_le32(b + size - FOOTER, 0x8000001u));
+           put_le32(b + file.size - FOOTER, 0x8000001u));
     DAMAGE("entry count 2^29 (n * 8 wraps in 32 bits)", ZSEG_ERR_ZSTD,
-           put_le32(b + size - FOOTER, 0x20000000u));
-    DAMAGE("entry count one too many", ZSEG_ERR_ZSTD, put_le32(b + size - FOOTER, t.n + 1));
-    DAMAGE("entry count one too few", ZSEG_ERR_ZSTD, put_le32(b + size - FOOTER, t.n - 1));
+           put_le32(b + file.size - FOOTER, 0x20000000u));
+    DAMAGE("entry count one too many", ZSEG_ERR_ZSTD, put_le32(b + file.size - FOOTER, t.n + 1));
+    DAMAGE("entry count one too few", ZSEG_ERR_ZSTD, put_le32(b + file.size - FOOTER, t.n - 1));
     DAMAGE("a byte before the frames (sizes do not add up)", ZSEG_ERR_ZSTD,
-           (memmove(b + 1, b, size), b[0] = 0, bsize = size + 1));
+           (memmove(b + 1, b, file.size), b[0] = 0, bsize = file.size + 1));
     DAMAGE("frame sizes one short of the data", ZSEG_ERR_ZSTD,
-           put_le32(b + t.entries + 8, le32(good + t.entries + 8) - 1));
+           put_le32(b + t.entries + 8, le32(file.bytes + t.entries + 8) - 1));
     DAMAGE("frame sizes one past the data", ZSEG_ERR_SEGMENT_BOUNDS,
-           put_le32(b + t.entries + 39 * 8, le32(good + t.entries + 39 * 8) + 1));
+           put_le32(b + t.entries + 39 * 8, le32(file.bytes + t.entries + 39 * 8) + 1));
     if (err.item != 39) CHECK_FAIL_("past the data: err.item %llu", (unsigned long long)err.item);
     DAMAGE("entry 0 far past the data", ZSEG_ERR_SEGMENT_BOUNDS,
            put_le32(b + t.entries, 0xFFFFFFF0u));
@@ -652,11 +635,11 @@ static void test_seekable_damaged_tables_are_rejected(void) {
 
     /* Sizes that add up but cut the frames in the wrong places: the file opens (the table is
        consistent) and the two frames concerned fail to decompress, without a crash. */
-    memcpy(b, good, size);
-    put_le32(b + t.entries + 10 * 8, le32(good + t.entries + 10 * 8) - 3);
-    put_le32(b + t.entries + 11 * 8, le32(good + t.entries + 11 * 8) + 3);
+    memcpy(b, file.bytes, file.size);
+    put_le32(b + t.entries + 10 * 8, le32(file.bytes + t.entries + 10 * 8) - 3);
+    put_le32(b + t.entries + 11 * 8, le32(file.bytes + t.entries + 11 * 8) + 3);
     zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open_memory(b, size, &s, CHECK_ERR));
+    REQUIRE_OK(zseg_seekable_open_memory(b, file.size, &s, CHECK_ERR));
     zseg_decompressor *d = NULL;
     zseg_collection *out = NULL;
     zseg_result results[40];
@@ -677,21 +660,19 @@ static void test_seekable_damaged_tables_are_rejected(void) {
     zseg_decompressor_free(d);
     zseg_seekable_free(s);
     free(b);
-    free(good);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_table_size_other_than_the_frame_header_is_size_mismatch(void) {
-    items it = make_items(30, 10);
-    size_t size = 0;
-    uint8_t *b = seekable_bytes(&it, 0, "mismatch.zst", &size);
-    REQUIRE(b != NULL);
-    table t = table_of(b, size);
+    sfile file;
+    REQUIRE(sfile_read(&file, 30, 10, 0, "mismatch.zst"));
+    table t = table_of(file.bytes, file.size);
     size_t i = 12;
-    uint32_t real = le32(b + t.entries + i * 8 + 4);
-    put_le32(b + t.entries + i * 8 + 4, real + 5);
+    uint32_t real = le32(file.bytes + t.entries + i * 8 + 4);
+    put_le32(file.bytes + t.entries + i * 8 + 4, real + 5);
     zseg_seekable *s = NULL;
-    REQUIRE_OK(zseg_seekable_open_memory(b, size, &s, CHECK_ERR)); /* the table itself is fine */
+    /* The table itself is fine. */
+    REQUIRE_OK(zseg_seekable_open_memory(file.bytes, file.size, &s, CHECK_ERR));
     CHECK_EQ_U64(zseg_seekable_sizes(s)[i], real + 5);
     zseg_decompressor *d = NULL;
     zseg_collection *out = NULL;
@@ -714,16 +695,15 @@ static void test_seekable_table_size_other_than_the_frame_header_is_size_mismatc
     zseg_collection_free(out);
     /* A smaller table size than the content: also a mismatch. */
     zseg_seekable_free(s);
-    put_le32(b + t.entries + i * 8 + 4, real ? real - 1 : 1);
-    REQUIRE_OK(zseg_seekable_open_memory(b, size, &s, CHECK_ERR));
+    put_le32(file.bytes + t.entries + i * 8 + 4, real ? real - 1 : 1);
+    REQUIRE_OK(zseg_seekable_open_memory(file.bytes, file.size, &s, CHECK_ERR));
     out = NULL;
     CHECK_RC(zseg_decompress_buffer(d, zseg_seekable_frames(s), zseg_seekable_sizes(s), NULL, &out,
                                     CHECK_ERR),
              ZSEG_ERR_SIZE_MISMATCH);
     zseg_decompressor_free(d);
     zseg_seekable_free(s);
-    free(b);
-    free_items(&it);
+    sfile_free(&file);
 }
 
 static void test_seekable_files_that_cannot_be_opened_or_written_give_io_and_a_message(void) {

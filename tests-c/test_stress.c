@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "support.h"
 #include "zseg.h"
 
 #define THREADS 16
@@ -48,12 +49,6 @@ static zseg_decompressor *g_d;
 static double g_seconds = 2.0;
 static long g_rounds = 400;
 static int g_small; /* under valgrind: small batches */
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static uint32_t next(uint64_t *state) { /* splitmix64, per thread */
     uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
@@ -94,11 +89,28 @@ static int make_items(void) {
     return 1;
 }
 
+/* A collection of two borrowed buffers over data: segments [0, cut) and [cut, n); NULL (err
+ * filled) on failure. */
+static zseg_collection *in_two_buffers(const uint8_t *data, size_t size, const zseg_segment *segs,
+                                       size_t n, size_t cut, zseg_error *err) {
+    zseg_buffer *halves[2] = {NULL, NULL};
+    const zseg_buffer *hs[2];
+    zseg_collection *c = NULL;
+    if (zseg_buffer_new_borrowed(data, size, segs, cut, NULL, NULL, &halves[0], err) == ZSEG_OK &&
+        zseg_buffer_new_borrowed(data, size, segs + cut, n - cut, NULL, NULL, &halves[1], err) ==
+            ZSEG_OK) {
+        hs[0] = halves[0];
+        hs[1] = halves[1];
+        if (zseg_collection_new(hs, 2, &c, err) != ZSEG_OK) c = NULL;
+    }
+    zseg_buffer_free(halves[0]);
+    zseg_buffer_free(halves[1]);
+    return c;
+}
+
 static int setup(void) {
     zseg_error err;
     zseg_collection *frames = NULL;
-    zseg_buffer *halves[2] = {NULL, NULL};
-    const zseg_buffer *hs[2];
     size_t i;
     const char *s;
     if ((s = getenv("ZSEG_STRESS_SECONDS")) != NULL) g_seconds = atof(s);
@@ -107,17 +119,10 @@ static int setup(void) {
     g_small = getenv("ZSEG_TEST_UNDER_VALGRIND") != NULL;
     if (!make_items()) return 0;
     if (zseg_buffer_new_borrowed(g_data, g_size, g_segs, N_ITEMS, NULL, NULL, &g_buf, &err) != ZSEG_OK ||
-        zseg_buffer_new_borrowed(g_data, g_size, g_segs, N_ITEMS / 2, NULL, NULL, &halves[0], &err) != ZSEG_OK ||
-        zseg_buffer_new_borrowed(g_data, g_size, g_segs + N_ITEMS / 2, N_ITEMS - N_ITEMS / 2, NULL,
-                                 NULL, &halves[1], &err) != ZSEG_OK) {
+        !(g_coll = in_two_buffers(g_data, g_size, g_segs, N_ITEMS, N_ITEMS / 2, &err))) {
         fprintf(stderr, "setup: %s\n", err.message);
         return 0;
     }
-    hs[0] = halves[0];
-    hs[1] = halves[1];
-    if (zseg_collection_new(hs, 2, &g_coll, &err) != ZSEG_OK) return 0;
-    zseg_buffer_free(halves[0]);
-    zseg_buffer_free(halves[1]);
     if (zseg_compressor_new(3, &g_c, &err) != ZSEG_OK ||
         zseg_compressor_set_param(g_c, ZSEG_CPARAM_CHECKSUM, 1, &err) != ZSEG_OK ||
         zseg_decompressor_new(&g_d, &err) != ZSEG_OK)
@@ -148,16 +153,8 @@ static int setup(void) {
         }
         if (zseg_buffer_new_borrowed(g_frame_data, total, g_frame_segs, N_ITEMS, NULL, NULL,
                                      &g_fbuf, &err) != ZSEG_OK ||
-            zseg_buffer_new_borrowed(g_frame_data, total, g_frame_segs, 100, NULL, NULL,
-                                     &halves[0], &err) != ZSEG_OK ||
-            zseg_buffer_new_borrowed(g_frame_data, total, g_frame_segs + 100, N_ITEMS - 100, NULL,
-                                     NULL, &halves[1], &err) != ZSEG_OK)
+            !(g_fcoll = in_two_buffers(g_frame_data, total, g_frame_segs, N_ITEMS, 100, &err)))
             return 0;
-        hs[0] = halves[0];
-        hs[1] = halves[1];
-        if (zseg_collection_new(hs, 2, &g_fcoll, &err) != ZSEG_OK) return 0;
-        zseg_buffer_free(halves[0]);
-        zseg_buffer_free(halves[1]);
     }
     return 1;
 }
@@ -227,11 +224,11 @@ enum shape { SLICES, BUFFER, COLLECTION, INTO, SHAPES };
 static void *worker(void *arg) {
     stats *st = (stats *)arg;
     uint64_t rng = (uint64_t)st->index * 7919u + 1;
-    double end = now() + g_seconds;
+    double end = now_seconds() + g_seconds;
     long round;
     uint8_t *dst = NULL;
     size_t dst_cap = 0;
-    for (round = 0; round < g_rounds && (round == 0 || now() < end); round++) {
+    for (round = 0; round < g_rounds && (round == 0 || now_seconds() < end); round++) {
         size_t first, n, i;
         int shape = (int)(next(&rng) % SHAPES);
         int decompress = (int)(next(&rng) % 2);
@@ -357,7 +354,7 @@ static void sixteen_threads_share_one_compressor_and_decompressor(void) {
     stats st[THREADS];
     long batches = 0, cancelled = 0, items = 0;
     int i, started = 0;
-    double t0 = now();
+    double t0 = now_seconds();
     memset(st, 0, sizeof st);
     for (i = 0; i < THREADS; i++) {
         st[i].index = i;
@@ -375,7 +372,7 @@ static void sixteen_threads_share_one_compressor_and_decompressor(void) {
         }
     }
     printf("     %ld batches (%ld cancelled), %ld items checked in %.1f s\n", batches, cancelled,
-           items, now() - t0);
+           items, now_seconds() - t0);
     CHECK(batches >= THREADS);
     CHECK(cancelled >= THREADS / 2); /* the even threads cancel their first batch */
 }
@@ -395,10 +392,7 @@ static void settings_changed_between_runs_apply_to_later_batches(void) {
 }
 
 int main(void) {
-    if (!setup()) {
-        fprintf(stderr, "test_stress: setup failed\n");
-        return 1;
-    }
+    require_setup(setup(), "test_stress");
     RUN_TEST(sixteen_threads_share_one_compressor_and_decompressor);
     RUN_TEST(settings_changed_between_runs_apply_to_later_batches);
     teardown();

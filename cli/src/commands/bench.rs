@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use zseg::{corpus, BatchOptions, Collection, Compressor, Decompressor};
+use zseg::{corpus, BatchOptions, Compressor, Decompressor};
 
 use super::{human, library_error, ratio};
 use crate::args::{BenchArgs, Corpus};
@@ -29,61 +29,34 @@ pub fn run(a: &BenchArgs, reporter: Reporter) -> CliResult<()> {
 
     let compressor = Compressor::new(a.level)
         .map_err(|e| CliError::new(format!("-l {}: {}", a.level, e.message)))?;
-    let mut frames = Collection::default();
-    let mut compress_time = Duration::MAX;
-    for round in 1..=a.rounds {
-        let phase = reporter.phase(
-            &format!("compressing ({round}/{})", a.rounds),
-            Unit::Items,
-            n,
-        );
-        let mut report = |done, total| {
-            phase.set(done, total);
-            true
-        };
-        let mut opts = BatchOptions {
-            threads,
-            keep_going: false,
-            progress: Some(&mut report),
-        };
-        let t = Instant::now();
-        frames = compressor
-            .compress(&views[..], &mut opts)
-            .map_err(fail)?
-            .output;
-        compress_time = compress_time.min(t.elapsed());
-    }
+    let rounds = Rounds {
+        reporter,
+        rounds: a.rounds,
+        n,
+        threads,
+    };
+    let (frames, compress_time) = rounds.best_of(
+        "compressing",
+        |opts| Ok(compressor.compress(&views[..], opts).map_err(fail)?.output),
+        |_| Ok(()),
+    )?;
     let compressed = frames.content_size();
 
     let decompressor = Decompressor::new();
-    let mut decompress_time = Duration::MAX;
-    for round in 1..=a.rounds {
-        let phase = reporter.phase(
-            &format!("decompressing ({round}/{})", a.rounds),
-            Unit::Items,
-            n,
-        );
-        let mut report = |done, total| {
-            phase.set(done, total);
-            true
-        };
-        let mut opts = BatchOptions {
-            threads,
-            keep_going: false,
-            progress: Some(&mut report),
-        };
-        let t = Instant::now();
-        let out = decompressor
-            .decompress(&frames, Some(&sizes), &mut opts)
+    let decompress = |opts: &mut BatchOptions| {
+        Ok(decompressor
+            .decompress(&frames, Some(&sizes), opts)
             .map_err(fail)?
-            .output;
-        decompress_time = decompress_time.min(t.elapsed());
-        if let Some(bad) = (0..items.len()).find(|&i| out.get(i) != Some(&items[i][..])) {
-            return Err(CliError::new(format!(
+            .output)
+    };
+    let (_, decompress_time) = rounds.best_of("decompressing", decompress, |out| {
+        match (0..items.len()).find(|&i| out.get(i) != Some(&items[i][..])) {
+            Some(bad) => Err(CliError::new(format!(
                 "bench: item {bad} did not round-trip (a bug: please report it)"
-            )));
+            ))),
+            None => Ok(()),
         }
-    }
+    })?;
 
     let mut written = None;
     if let Some(path) = &a.write {
@@ -142,4 +115,48 @@ pub fn run(a: &BenchArgs, reporter: Reporter) -> CliResult<()> {
         writeln!(out, "{line}").map_err(CliError::stdout)?;
     }
     Ok(())
+}
+
+/// The timed rounds of one bench run: each batch runs `rounds` times on `threads` workers.
+struct Rounds {
+    reporter: Reporter,
+    rounds: u32,
+    n: u64,
+    threads: i32,
+}
+
+impl Rounds {
+    /// Runs `batch` every round, each under its own progress bar ("{what} (k/rounds)", n
+    /// items), and returns the last round's output with the fastest round's time. Only
+    /// `batch` is timed; `verify` checks each round's output after it.
+    fn best_of<T: Default>(
+        &self,
+        what: &str,
+        mut batch: impl FnMut(&mut BatchOptions) -> CliResult<T>,
+        mut verify: impl FnMut(&T) -> CliResult<()>,
+    ) -> CliResult<(T, Duration)> {
+        let mut output = T::default();
+        let mut best = Duration::MAX;
+        for round in 1..=self.rounds {
+            let phase = self.reporter.phase(
+                &format!("{what} ({round}/{})", self.rounds),
+                Unit::Items,
+                self.n,
+            );
+            let mut report = |done, total| {
+                phase.set(done, total);
+                true
+            };
+            let mut opts = BatchOptions {
+                threads: self.threads,
+                keep_going: false,
+                progress: Some(&mut report),
+            };
+            let t = Instant::now();
+            output = batch(&mut opts)?;
+            best = best.min(t.elapsed());
+            verify(&output)?;
+        }
+        Ok((output, best))
+    }
 }
