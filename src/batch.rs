@@ -319,6 +319,39 @@ fn pool(workers: usize) -> Result<Arc<rayon::ThreadPool>> {
     Ok(p)
 }
 
+/// zstd contexts kept for reuse: one per chunk running at once, made on demand and given back
+/// when the chunk ends, so no batch pays for a context twice.
+pub(crate) struct Contexts<T>(Mutex<Vec<T>>);
+
+impl<T> Default for Contexts<T> {
+    fn default() -> Self {
+        Contexts(Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Contexts<T> {
+    /// A kept context, or a new one from `make`.
+    pub(crate) fn take(&self, make: impl FnOnce() -> Result<T>) -> Result<T> {
+        let kept = lock(&self.0).pop();
+        kept.map_or_else(make, Ok)
+    }
+
+    /// Keeps `ctx` for the next chunk.
+    pub(crate) fn give(&self, ctx: T) {
+        lock(&self.0).push(ctx);
+    }
+
+    /// Drops every kept context (their settings are out of date).
+    pub(crate) fn clear(&mut self) {
+        self.0.get_mut().map(Vec::clear).ok();
+    }
+
+    /// Bytes held by the kept contexts.
+    pub(crate) fn memory_size(&self, size: impl Fn(&T) -> usize) -> usize {
+        lock(&self.0).iter().map(size).sum()
+    }
+}
+
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

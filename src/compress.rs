@@ -2,11 +2,10 @@
 //! reused across batches and threads.
 
 use std::mem::MaybeUninit;
-use std::sync::Mutex;
 
 use zstd_sys::ZSTD_cParameter as P;
 
-use crate::batch::{self, BatchOptions, Items, Job, Outcome, Packed};
+use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
 use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
@@ -48,7 +47,7 @@ struct Params {
 /// threads; changing parameters needs exclusive access.
 pub struct Compressor {
     params: Params,
-    contexts: Mutex<Vec<CCtx>>,
+    contexts: Contexts<CCtx>,
     dict: Option<CDict>,
 }
 
@@ -112,7 +111,7 @@ impl Compressor {
                 long_distance: 0,
                 magicless: 0,
             },
-            contexts: Mutex::new(Vec::new()),
+            contexts: Contexts::default(),
             dict: None,
         })
     }
@@ -138,7 +137,7 @@ impl Compressor {
                     zero_or_within(value, zstd::cparam_bounds(P::ZSTD_c_strategy), "strategy")?
             }
         }
-        self.contexts.get_mut().map(Vec::clear).ok();
+        self.contexts.clear();
         Ok(())
     }
 
@@ -154,17 +153,14 @@ impl Compressor {
                 )
             })?),
         };
-        self.contexts.get_mut().map(Vec::clear).ok();
+        self.contexts.clear();
         Ok(())
     }
 
     /// Bytes held now: pooled contexts plus the dictionary.
     pub fn memory_size(&self) -> usize {
-        let contexts: usize = batch::lock(&self.contexts)
-            .iter()
-            .map(CCtx::memory_size)
-            .sum();
-        contexts + self.dict.as_ref().map_or(0, CDict::memory_size)
+        self.contexts.memory_size(CCtx::memory_size)
+            + self.dict.as_ref().map_or(0, CDict::memory_size)
     }
 
     /// Compresses every item into a new collection; item `i` becomes frame `i`.
@@ -314,12 +310,11 @@ impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
     }
 
     fn context(&self) -> Result<CCtx> {
-        let pooled = batch::lock(&self.c.contexts).pop();
-        pooled.map_or_else(|| self.c.new_context(), Ok)
+        self.c.contexts.take(|| self.c.new_context())
     }
 
     fn recycle(&self, ctx: CCtx) {
-        batch::lock(&self.c.contexts).push(ctx);
+        self.c.contexts.give(ctx);
     }
 
     fn run(&self, cctx: &mut CCtx, i: usize, dst: &mut impl Dst) -> Result<()> {
@@ -476,17 +471,7 @@ mod tests {
                 let out = c.compress_into(&v[..], &mut opts, &mut dst[..cap]).unwrap();
                 let (used, segs) = out.output;
                 assert_eq!(used, total);
-                let bytes = reference::bytes(&dst);
-                for (i, s) in segs.iter().enumerate() {
-                    assert_eq!(
-                        &bytes[s.offset as usize..][..s.length as usize],
-                        &expect[i][..]
-                    );
-                }
-                assert!(
-                    bytes[cap..].iter().all(|&b| b == 0xAA),
-                    "wrote past the capacity"
-                );
+                reference::check_packed(&dst, cap, 0xAA, &segs, &expect);
             }
         }
         let mut small = vec![MaybeUninit::uninit(); total - 1];

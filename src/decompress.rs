@@ -2,11 +2,10 @@
 //! any work starts, so output is laid out exactly and limits are checked before allocating.
 
 use std::mem::MaybeUninit;
-use std::sync::Mutex;
 
 use zstd_sys::ZSTD_dParameter as P;
 
-use crate::batch::{self, BatchOptions, Items, Job, Outcome, Packed};
+use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
 use crate::collection::Collection;
 use crate::compress::{switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
@@ -34,7 +33,7 @@ pub struct Decompressor {
     max_total: u64,
     window_log_max: u32,
     magicless: bool,
-    contexts: Mutex<Vec<DCtx>>,
+    contexts: Contexts<DCtx>,
     dict: Option<DDict>,
 }
 
@@ -45,7 +44,7 @@ impl Default for Decompressor {
             max_total: u64::MAX,
             window_log_max: 0,
             magicless: false,
-            contexts: Mutex::new(Vec::new()),
+            contexts: Contexts::default(),
             dict: None,
         }
     }
@@ -68,7 +67,7 @@ impl Decompressor {
                 )
             })?),
         };
-        self.contexts.get_mut().map(Vec::clear).ok();
+        self.contexts.clear();
         Ok(())
     }
 
@@ -91,17 +90,14 @@ impl Decompressor {
             }
             DParam::Magicless => self.magicless = switch(value, "magicless")? == 1,
         }
-        self.contexts.get_mut().map(Vec::clear).ok();
+        self.contexts.clear();
         Ok(())
     }
 
     /// Bytes held now: pooled contexts plus the dictionary.
     pub fn memory_size(&self) -> usize {
-        let contexts: usize = batch::lock(&self.contexts)
-            .iter()
-            .map(DCtx::memory_size)
-            .sum();
-        contexts + self.dict.as_ref().map_or(0, DDict::memory_size)
+        self.contexts.memory_size(DCtx::memory_size)
+            + self.dict.as_ref().map_or(0, DDict::memory_size)
     }
 
     /// Decompresses every frame into a new collection; frame `i` becomes item `i`.
@@ -344,12 +340,11 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
     }
 
     fn context(&self) -> Result<DCtx> {
-        let pooled = batch::lock(&self.d.contexts).pop();
-        pooled.map_or_else(|| self.d.new_context(), Ok)
+        self.d.contexts.take(|| self.d.new_context())
     }
 
     fn recycle(&self, ctx: DCtx) {
-        batch::lock(&self.d.contexts).push(ctx);
+        self.d.contexts.give(ctx);
     }
 
     fn run(&self, dctx: &mut DCtx, i: usize, dst: &mut impl Dst) -> Result<()> {
@@ -503,14 +498,7 @@ mod tests {
                 .unwrap();
             let (used, segs) = out.output;
             assert_eq!(used, total);
-            let bytes = reference::bytes(&dst);
-            for (i, s) in segs.iter().enumerate() {
-                assert_eq!(
-                    &bytes[s.offset as usize..][..s.length as usize],
-                    &items[i][..]
-                );
-            }
-            assert!(bytes[total..].iter().all(|&b| b == 0x55));
+            reference::check_packed(&dst, total, 0x55, &segs, &items);
             let mut short = vec![MaybeUninit::new(0u8); total - 1];
             let err = d
                 .decompress_into(

@@ -446,6 +446,26 @@ pub mod reference {
         region.iter().map(|b| unsafe { b.assume_init() }).collect()
     }
 
+    /// Checks that `dst` (initialized at allocation) holds `items` at `segments` and kept
+    /// `fill` from `capacity` on (nothing written past the capacity).
+    pub fn check_packed(
+        dst: &[MaybeUninit<u8>],
+        capacity: usize,
+        fill: u8,
+        segments: &[crate::buffer::Segment],
+        items: &[Vec<u8>],
+    ) {
+        let bytes = bytes(dst);
+        for (i, s) in segments.iter().enumerate() {
+            let got = &bytes[s.offset as usize..][..s.length as usize];
+            assert_eq!(got, &items[i][..], "item {i}");
+        }
+        assert!(
+            bytes[capacity..].iter().all(|&b| b == fill),
+            "wrote past the capacity"
+        );
+    }
+
     /// `ZSTD_compress(level)`: zstd's simplest one-shot API.
     pub fn compress_simple(src: &[u8], level: i32) -> Vec<u8> {
         let mut dst = vec![0u8; compress_bound(src.len()).unwrap()];
