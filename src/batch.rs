@@ -343,7 +343,10 @@ impl<T> Contexts<T> {
 
     /// Drops every kept context (their settings are out of date).
     pub(crate) fn clear(&mut self) {
-        self.0.get_mut().map(Vec::clear).ok();
+        self.0
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
     }
 
     /// Bytes held by the kept contexts.
