@@ -9,7 +9,7 @@ use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
 use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::zstd::{self, CCtx, CDict, Dst, ZstdError};
+use crate::zstd::{self, CCtx, CDict, Dst, FrameFlags, ZstdError};
 
 /// A compression parameter (values of `zseg_cparam`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,7 +220,28 @@ impl Compressor {
     }
 
     fn job<'a, I: Items + ?Sized>(&'a self, items: &'a I) -> CompressJob<'a, I> {
-        CompressJob { c: self, items }
+        CompressJob {
+            c: self,
+            items,
+            direct: self.direct_flags(),
+        }
+    }
+
+    /// The frame flags when the level and flags are all the settings there are (no dictionary,
+    /// no window, strategy, long-distance or format setting): then every item can take zstd's
+    /// direct one-shot path, which makes the same frames with less setup per item.
+    fn direct_flags(&self) -> Option<FrameFlags> {
+        let p = &self.params;
+        let plain = self.dict.is_none()
+            && p.window_log == 0
+            && p.strategy == 0
+            && p.long_distance == 0
+            && p.magicless == 0;
+        plain.then_some(FrameFlags {
+            content_size: p.content_size == 1,
+            checksum: p.checksum == 1,
+            dict_id: p.dict_id == 1,
+        })
     }
 
     fn new_context(&self) -> Result<CCtx> {
@@ -292,6 +313,8 @@ pub(crate) fn train_dictionary_into(samples: &Buffer, dict: &mut impl Dst) -> Re
 struct CompressJob<'a, I: ?Sized> {
     c: &'a Compressor,
     items: &'a I,
+    /// Set when items may take the direct one-shot path.
+    direct: Option<FrameFlags>,
 }
 
 impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
@@ -318,9 +341,15 @@ impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
     }
 
     fn run(&self, cctx: &mut CCtx, i: usize, dst: &mut impl Dst) -> Result<()> {
-        cctx.compress(self.items.item(i), dst)
-            .map(drop)
-            .map_err(|e| zstd_error(e, "compression failed"))
+        let item = self.items.item(i);
+        match self.direct {
+            Some(flags) if !item.is_empty() => {
+                cctx.compress_level(item, dst, self.c.params.level, flags)
+            }
+            _ => cctx.compress(item, dst),
+        }
+        .map(drop)
+        .map_err(|e| zstd_error(e, "compression failed"))
     }
 }
 
@@ -399,6 +428,26 @@ mod tests {
                 reference::compress_with(item, &params, &[]),
                 "item {i}"
             );
+        }
+    }
+
+    #[test]
+    fn frames_with_only_flags_set_equal_libzstd_with_those_flags() {
+        let items = mixed_items();
+        for (checksum, content_size, level) in [(1, 1, 5), (0, 0, -3), (1, 0, 19)] {
+            let mut c = Compressor::new(level).unwrap();
+            c.set_param(CParam::Checksum, checksum).unwrap();
+            c.set_param(CParam::ContentSize, content_size).unwrap();
+            let params = [
+                (P::ZSTD_c_compressionLevel, level),
+                (P::ZSTD_c_checksumFlag, checksum as i32),
+                (P::ZSTD_c_contentSizeFlag, content_size as i32),
+            ];
+            let got = compress(&c, &items, 2);
+            for (i, item) in items.iter().enumerate() {
+                let want = reference::compress_with(item, &params, &[]);
+                assert_eq!(got[i], want, "level {level} checksum {checksum} item {i}");
+            }
         }
     }
 

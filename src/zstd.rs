@@ -238,6 +238,57 @@ impl CCtx {
     }
 }
 
+/// Frame header flags for [`CCtx::compress_level`].
+#[derive(Clone, Copy, Debug)]
+pub struct FrameFlags {
+    /// Write the content size.
+    pub content_size: bool,
+    /// Append a checksum.
+    pub checksum: bool,
+    /// Write the dictionary ID (no effect without a dictionary).
+    pub dict_id: bool,
+}
+
+impl CCtx {
+    /// Compresses non-empty `src` as one frame with `level`'s parameters for its size and
+    /// `flags`, through zstd's direct one-shot path (the one `ZSTD_compress` takes: cheaper per
+    /// call than `ZSTD_compress2`'s session setup, the same bytes); ignores sticky parameters.
+    pub fn compress_level(
+        &mut self,
+        src: &[u8],
+        dst: &mut impl Dst,
+        level: i32,
+        flags: FrameFlags,
+    ) -> Result<usize, ZstdError> {
+        debug_assert!(!src.is_empty(), "0 means unknown size to ZSTD_getParams");
+        // SAFETY: pure table lookup.
+        let mut params = unsafe { sys::ZSTD_getParams(level, src.len() as u64, 0) };
+        params.fParams = sys::ZSTD_frameParameters {
+            contentSizeFlag: i32::from(flags.content_size),
+            checksumFlag: i32::from(flags.checksum),
+            noDictIDFlag: i32::from(!flags.dict_id),
+        };
+        let spare = dst.spare();
+        // SAFETY: src is readable for src.len() bytes and spare writable for spare.len() bytes;
+        // no dictionary; zstd never writes past the capacity it is given.
+        let n = check(unsafe {
+            sys::ZSTD_compress_advanced(
+                self.0.as_ptr(),
+                spare.as_mut_ptr().cast::<c_void>(),
+                spare.len(),
+                src.as_ptr().cast::<c_void>(),
+                src.len(),
+                std::ptr::null(),
+                0,
+                params,
+            )
+        })?;
+        // SAFETY: ZSTD_compress_advanced initialized the first n bytes of spare.
+        unsafe { dst.advance(n) };
+        Ok(n)
+    }
+}
+
 impl DCtx {
     /// A fresh decompression context, `None` if zstd could not allocate it.
     pub fn new() -> Option<Self> {
