@@ -21,8 +21,10 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use zseg::ffi::zseg_dparam::*;
 use zseg::ffi::*;
-use zseg::{Buffer, Collection, Decompressor, Segment};
-use zseg_fuzz::{check_error, dictionary, dirty_error, header, is_known_code, CParams};
+use zseg::{Collection, Decompressor, Segment};
+use zseg_fuzz::{
+    buffer, check_error, dictionary, dirty_error, header, is_known_code, joined, CParams,
+};
 
 /// Limits stay small so that no input makes the harness allocate much.
 const ITEM_CAP: u64 = 8 << 20;
@@ -369,41 +371,8 @@ fn run(
 
     // Inputs for the buffer and collection shapes: the frames back to back in one or two
     // buffers.
-    let joined: Vec<u8> = frames.concat();
-    let mut segments = Vec::with_capacity(n);
-    let mut pos = 0u64;
-    for f in frames {
-        segments.push(Segment {
-            offset: pos,
-            length: f.len() as u64,
-        });
-        pos += f.len() as u64;
-    }
-    let new_buffer = |segs: &[Segment]| {
-        let mut b: *mut Buffer = ptr::null_mut();
-        let mut e = dirty_error();
-        let rc = zseg_buffer_new_borrowed(
-            if joined.is_empty() {
-                ptr::null()
-            } else {
-                joined.as_ptr()
-            },
-            joined.len(),
-            if segs.is_empty() {
-                ptr::null()
-            } else {
-                segs.as_ptr()
-            },
-            segs.len(),
-            None,
-            ptr::null_mut(),
-            &mut b,
-            &mut e,
-        );
-        check_error(rc, &e);
-        assert_eq!(rc, zseg_result::ZSEG_OK);
-        b
-    };
+    let (joined, segments) = joined(frames);
+    let new_buffer = |segs: &[Segment]| buffer(&joined, segs);
 
     let mut into_capacity = 0usize;
     let mut dst: Vec<u8> = Vec::new();

@@ -19,8 +19,10 @@ use libfuzzer_sys::fuzz_target;
 use zseg::ffi::zseg_cparam::*;
 use zseg::ffi::zseg_dparam::*;
 use zseg::ffi::*;
-use zseg::{Buffer, Collection, Compressor, Decompressor, Segment};
-use zseg_fuzz::{check_error, dictionary, dirty_error, level_range, reference_compress, CParams};
+use zseg::{Collection, Compressor, Decompressor, Segment};
+use zseg_fuzz::{
+    buffer, check_error, dictionary, dirty_error, joined, level_range, reference_compress, CParams,
+};
 
 const TOTAL_CAP: usize = 640 << 10;
 const MAX_ITEMS: usize = 96;
@@ -118,47 +120,6 @@ fn collection_items(c: *const Collection) -> Vec<Vec<u8>> {
             }
         })
         .collect()
-}
-
-/// `items` back to back in one borrowed buffer, plus their segments.
-fn joined(items: &[Vec<u8>]) -> (Vec<u8>, Vec<Segment>) {
-    let data = items.concat();
-    let mut segments = Vec::with_capacity(items.len());
-    let mut at = 0u64;
-    for i in items {
-        segments.push(Segment {
-            offset: at,
-            length: i.len() as u64,
-        });
-        at += i.len() as u64;
-    }
-    (data, segments)
-}
-
-fn buffer(data: &[u8], segments: &[Segment]) -> *mut Buffer {
-    let mut b = ptr::null_mut();
-    let mut err = dirty_error();
-    let rc = zseg_buffer_new_borrowed(
-        if data.is_empty() {
-            ptr::null()
-        } else {
-            data.as_ptr()
-        },
-        data.len(),
-        if segments.is_empty() {
-            ptr::null()
-        } else {
-            segments.as_ptr()
-        },
-        segments.len(),
-        None,
-        ptr::null_mut(),
-        &mut b,
-        &mut err,
-    );
-    check_error(rc, &err);
-    assert_eq!(rc, zseg_result::ZSEG_OK);
-    b
 }
 
 /// A collection of `items` in two buffers cut at `split`.

@@ -6,7 +6,10 @@
 use std::ffi::c_void;
 use std::sync::OnceLock;
 
-use zseg::ffi::{zseg_error, zseg_result, ZSEG_ERROR_MESSAGE_SIZE};
+use std::ptr;
+
+use zseg::ffi::{zseg_buffer_new_borrowed, zseg_error, zseg_result, ZSEG_ERROR_MESSAGE_SIZE};
+use zseg::{Buffer, Segment};
 use zstd_sys as sys;
 
 /// A `zseg_error` filled with garbage, so a check can see what the call wrote.
@@ -243,4 +246,46 @@ pub fn dictionary(which: u8) -> Option<&'static [u8]> {
 pub fn level_range() -> (i32, i32) {
     // SAFETY: no arguments.
     unsafe { (sys::ZSTD_minCLevel(), sys::ZSTD_maxCLevel()) }
+}
+
+/// `items` back to back in one borrowed buffer, plus their segments.
+pub fn joined(items: &[Vec<u8>]) -> (Vec<u8>, Vec<Segment>) {
+    let data = items.concat();
+    let mut segments = Vec::with_capacity(items.len());
+    let mut at = 0u64;
+    for i in items {
+        segments.push(Segment {
+            offset: at,
+            length: i.len() as u64,
+        });
+        at += i.len() as u64;
+    }
+    (data, segments)
+}
+
+/// A buffer borrowing `data` (no release callback) with `segments`; panics unless it is made.
+pub fn buffer(data: &[u8], segments: &[Segment]) -> *mut Buffer {
+    let mut b = ptr::null_mut();
+    let mut err = dirty_error();
+    let rc = zseg_buffer_new_borrowed(
+        if data.is_empty() {
+            ptr::null()
+        } else {
+            data.as_ptr()
+        },
+        data.len(),
+        if segments.is_empty() {
+            ptr::null()
+        } else {
+            segments.as_ptr()
+        },
+        segments.len(),
+        None,
+        ptr::null_mut(),
+        &mut b,
+        &mut err,
+    );
+    check_error(rc, &err);
+    assert_eq!(rc, zseg_result::ZSEG_OK);
+    b
 }
