@@ -10,6 +10,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
+use rayon::prelude::*;
+
 use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
@@ -260,12 +262,11 @@ impl Plan {
         let n = job.count();
         let weight = |i| job.weight(i).saturating_add(ITEM_WEIGHT);
         let total = (0..n).fold(0u64, |sum, i| sum.saturating_add(weight(i)));
-        let workers = match threads {
-            t if t < 0 => cpus(),
-            0 | 1 => 1,
-            t => (t as usize).min(cpus()),
+        let workers = if total < INLINE_WEIGHT {
+            1
+        } else {
+            workers(threads)
         };
-        let workers = if total < INLINE_WEIGHT { 1 } else { workers };
         // Inline runs still cut their output into chunks of a few MiB, which the recycle pool
         // can serve again to later batches.
         let target = match workers {
@@ -286,6 +287,40 @@ impl Plan {
         }
         Plan { chunks, workers }
     }
+}
+
+/// Workers a batch may use for `threads` (see [`BatchOptions::threads`]).
+fn workers(threads: i32) -> usize {
+    match threads {
+        t if t < 0 => cpus(),
+        0 | 1 => 1,
+        t => (t as usize).min(cpus()),
+    }
+}
+
+/// Fewest slots a part of [`map_parts`] gets.
+const MIN_PART_SLOTS: usize = 1024;
+
+/// Cuts `slots` into contiguous parts and returns `f(index of the part's first slot, part)` for
+/// each, in order. Parts run on the batch's workers when there are enough slots to share, so
+/// that preparing a batch (e.g. reading every frame header) does not stay serial.
+pub(crate) fn map_parts<T: Send, R: Send>(
+    threads: i32,
+    slots: &mut [T],
+    f: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Result<Vec<R>> {
+    let workers = workers(threads);
+    if workers == 1 || slots.len() < 2 * MIN_PART_SLOTS {
+        return Ok(vec![f(0, slots)]);
+    }
+    let part = slots.len().div_ceil(workers * 4).max(MIN_PART_SLOTS);
+    Ok(pool(workers)?.install(|| {
+        slots
+            .par_chunks_mut(part)
+            .enumerate()
+            .map(|(k, p)| f(k * part, p))
+            .collect()
+    }))
 }
 
 /// CPUs this process may use, read once (the lookup parses cgroup files).

@@ -9,6 +9,7 @@ use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
 use crate::collection::Collection;
 use crate::compress::{switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mmap;
 use crate::zstd::{self, DCtx, DDict, Dst, FrameEnd, FrameHeader, HeaderError};
 
 /// In `sizes`: read this item's size from its frame header.
@@ -108,7 +109,7 @@ impl Decompressor {
         sizes: Option<&[u64]>,
         opts: &mut BatchOptions,
     ) -> Result<Outcome<Collection>> {
-        let (job, early) = self.plan(frames, sizes, opts.keep_going)?;
+        let (job, early) = self.plan(frames, sizes, opts)?;
         let out = batch::to_collection(&job, opts, false)?;
         merge(out, early, opts.keep_going)
     }
@@ -122,20 +123,21 @@ impl Decompressor {
         opts: &mut BatchOptions,
         dst: &mut [MaybeUninit<u8>],
     ) -> Result<Packed> {
-        let (job, early) = self.plan(frames, sizes, opts.keep_going)?;
+        let (job, early) = self.plan(frames, sizes, opts)?;
         let out = batch::to_dst(&job, opts, dst)?;
         merge(out, early, opts.keep_going)
     }
 
     /// Reads every header and fixes every output size, checking limits before anything is
-    /// allocated. Items that fail here are skipped by the job and returned. In fail-fast mode
-    /// the job stops at the first such item, so that running it still finds any earlier item
-    /// that fails only when decompressed (the lowest failing index wins).
+    /// allocated; the headers are read on the batch's workers. Items that fail here are skipped
+    /// by the job and returned. In fail-fast mode the job stops at the first such item, so that
+    /// running it still finds any earlier item that fails only when decompressed (the lowest
+    /// failing index wins).
     fn plan<'a, I: Items + ?Sized>(
         &'a self,
         frames: &'a I,
         sizes: Option<&[u64]>,
-        keep_going: bool,
+        opts: &BatchOptions,
     ) -> Result<(DecompressJob<'a, I>, Vec<Error>)> {
         let n = frames.count();
         if let Some(s) = sizes {
@@ -149,24 +151,41 @@ impl Decompressor {
         let mut out = Vec::new();
         out.try_reserve_exact(n)
             .map_err(|_| Error::alloc("per-item sizes"))?;
-        let mut failures = Vec::new();
-        let mut total = 0u64;
-        for i in 0..n {
-            let given = sizes.map_or(SIZE_UNKNOWN, |s| s[i]);
-            match self.item_size(frames.item(i), given) {
-                Ok(size) => {
-                    total = total.saturating_add(size);
-                    out.push(size);
+        out.resize(n, SKIP);
+        let keep_going = opts.keep_going;
+        let parts = batch::map_parts(opts.threads, &mut out, |first, part| {
+            let mut failures = Vec::new();
+            let end = first + part.len();
+            for (i, slot) in (first..).zip(part) {
+                // Each header is one cache miss, usually a TLB miss too: start the one a few
+                // items ahead so that they overlap.
+                if i + PREFETCH_AHEAD < end {
+                    mmap::prefetch(frames.item(i + PREFETCH_AHEAD));
                 }
-                Err(e) => {
-                    failures.push(e.at(i));
-                    out.push(SKIP);
-                    if !keep_going {
-                        break;
+                let given = sizes.map_or(SIZE_UNKNOWN, |s| s[i]);
+                match self.item_size(frames.item(i), given) {
+                    Ok(size) => *slot = size,
+                    Err(e) => {
+                        failures.push(e.at(i));
+                        if !keep_going {
+                            break; // the rest of this part is past the failure
+                        }
                     }
                 }
             }
+            failures
+        })?;
+        let mut failures: Vec<Error> = parts.into_iter().flatten().collect();
+        if !keep_going {
+            failures.truncate(1);
+            if let Some(first) = failures.first().and_then(|e| e.item) {
+                out.truncate(first as usize + 1);
+            }
         }
+        let total = out
+            .iter()
+            .filter(|&&size| size != SKIP)
+            .fold(0u64, |sum, &size| sum.saturating_add(size));
         if total > self.max_total {
             return Err(Error::new(
                 ErrorKind::Limit,
@@ -187,7 +206,8 @@ impl Decompressor {
         Ok((job, failures))
     }
 
-    /// The decompressed size of one frame, from `given` or its header, within the limits.
+    /// The decompressed size of one frame, from `given` or its header, within the limits; the
+    /// frame must end exactly where its item does.
     fn item_size(&self, frame: &[u8], given: u64) -> Result<u64> {
         let h = self.header(frame)?;
         if h.dict_id != 0 {
@@ -242,7 +262,31 @@ impl Decompressor {
                 ),
             ));
         }
-        Ok(size)
+        match zstd::frame_length(frame, &h) {
+            Err(FrameEnd::Truncated) => Err(truncated(frame.len())),
+            Err(FrameEnd::ReservedBlock) => Err(corrupt("a block has the reserved type")),
+            Ok(len) if len < frame.len() => Err(Error::new(
+                ErrorKind::Zstd,
+                format!(
+                    "{} trailing byte(s) after the frame (a second frame or garbage)",
+                    frame.len() - len
+                ),
+            )),
+            Ok(_) => Ok(size),
+        }
+    }
+
+    /// Why a frame decoded to more than the `expected` bytes its plan gave it room for.
+    fn overrun(&self, frame: &[u8], expected: usize) -> Error {
+        match self.header(frame) {
+            // The size came from the caller: the frame is longer than they said.
+            Ok(h) if h.content_size.is_none() => {
+                mismatch(expected as u64, "the frame decompresses to more bytes")
+            }
+            _ => corrupt(&format!(
+                "its content is longer than the {expected} bytes its header declares"
+            )),
+        }
     }
 
     /// The header of a data frame.
@@ -277,6 +321,9 @@ impl Decompressor {
 /// Output room past an item's content that zstd may use while decoding it.
 const DECODE_SLACK: usize = 64;
 
+/// How many items ahead of the one it reads the header pass prefetches.
+const PREFETCH_AHEAD: usize = 16;
+
 /// The size of frames the header pass already failed.
 const SKIP: u64 = u64::MAX;
 
@@ -287,6 +334,13 @@ fn truncated(len: usize) -> Error {
             ErrorKind::Zstd,
             format!("truncated frame: the item's {len} byte(s) end inside the frame"),
         )
+    }
+}
+
+fn corrupt(what: &str) -> Error {
+    Error {
+        zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
+        ..Error::new(ErrorKind::Zstd, format!("corrupt frame: {what}"))
     }
 }
 
@@ -353,29 +407,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
             size => size as usize,
         };
         let frame = self.frames.item(i);
-        let h = self.d.header(frame)?;
-        match zstd::frame_length(frame, &h) {
-            Err(FrameEnd::Truncated) => return Err(truncated(frame.len())),
-            Err(FrameEnd::ReservedBlock) => {
-                return Err(Error {
-                    zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
-                    ..Error::new(
-                        ErrorKind::Zstd,
-                        "corrupt frame: a block has the reserved type",
-                    )
-                })
-            }
-            Ok(len) if len < frame.len() => {
-                return Err(Error::new(
-                    ErrorKind::Zstd,
-                    format!(
-                        "{} trailing byte(s) after the frame (a second frame or garbage)",
-                        frame.len() - len
-                    ),
-                ))
-            }
-            Ok(_) => {}
-        }
+        // The plan checked the header and that the frame ends where the item does.
         // zstd decodes faster when the output has a little room past the content: its wild
         // copies may then run over the end. The room is the following items' space (never past
         // the chunk's region), which they overwrite; a frame that really decodes to more than
@@ -386,18 +418,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
                 expected as u64,
                 &format!("the frame decompresses to {n} bytes"),
             )),
-            // More content than room: a lie of the caller's size, or of the frame's own header.
-            Err(e) if e.is_dst_too_small() && h.content_size.is_none() => Err(mismatch(
-                expected as u64,
-                "the frame decompresses to more bytes",
-            )),
-            Err(e) if e.is_dst_too_small() => Err(Error {
-                zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
-                ..Error::new(
-                    ErrorKind::Zstd,
-                    format!("corrupt frame: its content is longer than the {expected} bytes its header declares"),
-                )
-            }),
+            Err(e) if e.is_dst_too_small() => Err(self.d.overrun(frame, expected)),
             Err(e) => Err(zstd_error(e, "decompression failed")),
         }
     }
@@ -725,17 +746,19 @@ mod tests {
 
     #[test]
     fn keep_going_completes_the_rest_and_lists_failures_in_order() {
-        let items = corpus::json_records(1000, 9);
+        // Enough items that the header pass runs in several parts at threads 2.
+        let items = corpus::json_records(5000, 9);
         let mut frames = compress(&Compressor::new(1).unwrap(), &items);
         frames[3].truncate(4);
         frames[500].push(7);
-        frames[999].clear();
+        frames[2600].truncate(10);
+        frames[4999].clear();
         for threads in [1, 2] {
             let out = Decompressor::new()
                 .decompress(&views(&frames)[..], None, &mut opts(threads, true))
                 .unwrap();
             let failed: Vec<u64> = out.failures.iter().map(|e| e.item.unwrap()).collect();
-            assert_eq!(failed, [3, 500, 999]);
+            assert_eq!(failed, [3, 500, 2600, 4999]);
             for (i, item) in items.iter().enumerate() {
                 let got = out.output.get(i).unwrap();
                 if failed.contains(&(i as u64)) {
@@ -749,13 +772,21 @@ mod tests {
 
     #[test]
     fn lowest_failing_item_wins_in_fail_fast_mode() {
-        let items = corpus::json_records(200, 10);
+        // Enough items that the header pass runs in several parts at threads 2.
+        let items = corpus::json_records(5000, 10);
         let mut frames = compress(&Compressor::new(1).unwrap(), &items);
+        frames[1500].clear(); // found from the header, in a later part
+        frames[4000].push(0); // found from the frame's end, in a later part still
+        for threads in [1, 2] {
+            let err = decompress(&Decompressor::new(), &frames, None, threads).unwrap_err();
+            assert_eq!(err.item, Some(1500), "threads {threads}: {err}");
+        }
         let n = frames[20].len();
         frames[20][n / 2..].iter_mut().for_each(|b| *b ^= 0xA5); // found while decompressing
-        frames[150].clear(); // found from the header
-        let err = decompress(&Decompressor::new(), &frames, None, 1).unwrap_err();
-        assert_eq!(err.item, Some(20), "{err}");
+        for threads in [1, 2] {
+            let err = decompress(&Decompressor::new(), &frames, None, threads).unwrap_err();
+            assert_eq!(err.item, Some(20), "threads {threads}: {err}");
+        }
     }
 
     #[test]
