@@ -136,7 +136,9 @@ pub(crate) fn to_collection(
     opts: &mut BatchOptions,
     trim: bool,
 ) -> Result<Outcome<Collection>> {
-    let plan = Plan::new(job, opts.threads);
+    // Inline runs still cut their output into chunks of a few MiB, which the recycle pool can
+    // serve again to later batches.
+    let plan = Plan::new(job, opts.threads, MAX_CHUNK_WEIGHT);
     let mut outputs = Vec::new();
     reserve(&mut outputs, plan.chunks.len())?;
     for range in &plan.chunks {
@@ -188,7 +190,8 @@ pub(crate) fn to_dst(
             ),
         ));
     }
-    let plan = Plan::new(job, opts.threads);
+    // Inline runs write one region, so nothing moves afterwards.
+    let plan = Plan::new(job, opts.threads, u64::MAX);
     let mut segments = zeroed_segments(job.count())?;
     let mut regions = Vec::new(); // (start, capacity) of each chunk in dst
     reserve(&mut regions, plan.chunks.len())?;
@@ -258,7 +261,8 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(job: &impl Job, threads: i32) -> Plan {
+    /// Cuts `job` for `threads`; an inline run gets chunks of `inline_weight`.
+    fn new(job: &impl Job, threads: i32, inline_weight: u64) -> Plan {
         let n = job.count();
         let weight = |i| job.weight(i).saturating_add(ITEM_WEIGHT);
         let total = (0..n).fold(0u64, |sum, i| sum.saturating_add(weight(i)));
@@ -267,10 +271,8 @@ impl Plan {
         } else {
             workers(threads)
         };
-        // Inline runs still cut their output into chunks of a few MiB, which the recycle pool
-        // can serve again to later batches.
         let target = match workers {
-            1 => MAX_CHUNK_WEIGHT,
+            1 => inline_weight,
             _ => (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
         };
         let mut chunks = Vec::new();
