@@ -26,7 +26,7 @@ pub use decompress::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use mmap::Mmap;
-pub use seekable::{map_file, write as write_seekable, Seekable};
+pub use seekable::{map_file, write as write_seekable, Seekable, Writer as SeekableWriter};
 
 /// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).
 pub fn zstd_version() -> u32 {

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use crate::buffer::{Buffer, Segment, Storage};
 use crate::collection::Collection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::mmap::Mmap;
+use crate::mmap::{self, Mmap};
 use crate::zstd;
 
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A5E;
@@ -22,6 +22,9 @@ const SKIPPABLE_HEADER: usize = 8;
 pub const MAX_FRAMES: usize = 0x800_0000;
 const CHECKSUM_FLAG: u8 = 0x80;
 const RESERVED_BITS: u8 = 0x7C;
+
+/// How many frames ahead of the one it reads [`Writer::append`] prefetches.
+const PREFETCH_AHEAD: usize = 16;
 
 /// Entries between two remembered frame offsets: finding frame `i` sums at most this many
 /// entries, so opening a file stores one offset per this many frames instead of one per frame.
@@ -252,28 +255,133 @@ pub fn map_file(path: &Path) -> Result<Mmap> {
 /// written to a temporary file in the same directory, synced, then renamed over `path`.
 /// With `checksums`, each frame must carry a zstd checksum, which the table repeats.
 pub fn write(frames: &Collection, path: &Path, checksums: bool) -> Result<()> {
-    let table = seek_table(frames, checksums)?;
-    let tmp = temporary_path(path);
-    let result = (|| {
+    let mut w = Writer::create(path, checksums)?;
+    w.append(frames)?;
+    w.finish()
+}
+
+/// Writes a seekable zstd file piece by piece, so that frames can be written while later ones
+/// are still being compressed: [`Writer::append`] adds frames in order, [`Writer::finish`]
+/// adds the seek table, syncs and renames the temporary file over the path. A writer dropped
+/// before `finish` (or after a failure) removes its temporary file.
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<std::io::BufWriter<File>>,
+    checksums: bool,
+    /// The seek table's entries so far.
+    entries: Vec<u8>,
+    count: usize,
+}
+
+impl Writer {
+    /// Creates the temporary file next to `path`.
+    pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
+        let tmp = temporary_path(path);
         let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
-        // Small frames are gathered into large writes; large ones go straight through.
-        let mut f = std::io::BufWriter::with_capacity(1 << 20, file);
-        let fail = |e| io_error("cannot write", &tmp, e);
-        for b in frames.buffers() {
-            for s in b.segments() {
-                f.write_all(&b.data()[s.offset as usize..(s.offset + s.length) as usize])
-                    .map_err(fail)?;
+        Ok(Writer {
+            path: path.to_path_buf(),
+            tmp,
+            // Small frames are gathered into large writes; large ones go straight through.
+            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            checksums,
+            entries: Vec::new(),
+            count: 0,
+        })
+    }
+
+    /// Appends `frames`, which follow the frames appended before; every frame is checked
+    /// before any of them is written.
+    pub fn append(&mut self, frames: &Collection) -> Result<()> {
+        let n = frames.count();
+        if n > MAX_FRAMES - self.count {
+            return Err(Error::new(
+                ErrorKind::Limit,
+                format!(
+                    "{} frames: the seekable format holds at most {MAX_FRAMES}",
+                    self.count + n
+                ),
+            ));
+        }
+        let entry = if self.checksums { 12 } else { 8 };
+        self.entries
+            .try_reserve(n * entry)
+            .map_err(|_| Error::alloc("seek table"))?;
+        let before = self.entries.len();
+        for i in 0..n {
+            // Frame headers are scattered: overlap their cache misses.
+            mmap::prefetch(frames.get(i + PREFETCH_AHEAD).unwrap_or_default());
+            let frame = frames.get(i).unwrap_or_default();
+            if let Err(e) = table_entry(frame, self.checksums, &mut self.entries) {
+                self.entries.truncate(before);
+                return Err(e.at(self.count + i));
             }
         }
-        f.write_all(&table).map_err(fail)?;
-        let f = f.into_inner().map_err(|e| fail(e.into_error()))?;
-        f.sync_all().map_err(fail)?;
-        std::fs::rename(&tmp, path).map_err(|e| io_error("cannot rename to", path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        self.count += n;
+        let (tmp, file) = (&self.tmp, self.file.as_mut().expect("not finished"));
+        let fail = |e| io_error("cannot write", tmp, e);
+        for b in frames.buffers() {
+            for run in contiguous_runs(b.segments()) {
+                file.write_all(&b.data()[run]).map_err(fail)?;
+            }
+        }
+        Ok(())
     }
-    result
+
+    /// Flushes what was appended so far and waits until it is on disk, so that [`Writer::finish`]
+    /// has less to wait for; worth calling from a thread that would otherwise be idle.
+    pub fn sync(&mut self) -> Result<()> {
+        let file = self.file.as_mut().expect("not finished");
+        let fail = |e| io_error("cannot write", &self.tmp, e);
+        file.flush().map_err(fail)?;
+        file.get_ref().sync_data().map_err(fail)
+    }
+
+    /// Writes the seek table, syncs the file and renames it over the path.
+    pub fn finish(mut self) -> Result<()> {
+        let table_len = self.entries.len() + FOOTER;
+        let mut tail = Vec::new();
+        tail.try_reserve_exact(SKIPPABLE_HEADER + table_len)
+            .map_err(|_| Error::alloc("seek table"))?;
+        tail.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
+        tail.extend_from_slice(&(table_len as u32).to_le_bytes());
+        tail.extend_from_slice(&self.entries);
+        tail.extend_from_slice(&(self.count as u32).to_le_bytes());
+        tail.push(if self.checksums { CHECKSUM_FLAG } else { 0 });
+        tail.extend_from_slice(&SEEKABLE_MAGIC.to_le_bytes());
+        let mut file = self.file.take().expect("finished once");
+        let fail = |e| io_error("cannot write", &self.tmp, e);
+        file.write_all(&tail).map_err(fail)?;
+        let file = file.into_inner().map_err(|e| fail(e.into_error()))?;
+        file.sync_all().map_err(fail)?;
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| io_error("cannot rename to", &self.path, e))?;
+        self.tmp = PathBuf::new(); // renamed: nothing left to remove
+        Ok(())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            drop(self.file.take());
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// The byte ranges that `segments` cover, with back-to-back segments merged (a compressed
+/// batch's frames are one run per buffer), so that they are written without being copied.
+fn contiguous_runs(segments: &[Segment]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut rest = segments.iter().peekable();
+    std::iter::from_fn(move || {
+        let first = rest.next()?;
+        let (start, mut end) = (first.offset, first.offset + first.length);
+        while let Some(s) = rest.next_if(|s| s.offset == end) {
+            end += s.length;
+        }
+        Some(start as usize..end as usize)
+    })
 }
 
 fn temporary_path(path: &Path) -> PathBuf {
@@ -287,58 +395,36 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// The skippable frame holding the seek table of `frames`.
-fn seek_table(frames: &Collection, checksums: bool) -> Result<Vec<u8>> {
-    let n = frames.count();
-    if n > MAX_FRAMES {
-        return Err(Error::new(
+/// Appends the seek table entry of `frame` to `entries`.
+fn table_entry(frame: &[u8], checksums: bool, entries: &mut Vec<u8>) -> Result<()> {
+    let h = zstd::frame_header(frame, false)
+        .map_err(|_| corrupt("not a complete standard zstd frame".into()))?;
+    let size = h.content_size.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NoContentSize,
+            "the frame records no content size, which the seek table needs",
+        )
+    })?;
+    let too_big = |what: &str, v: u64| {
+        Error::new(
             ErrorKind::Limit,
-            format!("{n} frames: the seekable format holds at most {MAX_FRAMES}"),
-        ));
-    }
-    let entry = if checksums { 12 } else { 8 };
-    let table_len = n * entry + FOOTER;
-    let mut t = Vec::new();
-    t.try_reserve_exact(SKIPPABLE_HEADER + table_len)
-        .map_err(|_| Error::alloc("seek table"))?;
-    t.extend_from_slice(&SKIPPABLE_MAGIC.to_le_bytes());
-    t.extend_from_slice(&(table_len as u32).to_le_bytes());
-    for i in 0..n {
-        let frame = frames.get(i).unwrap_or_default();
-        let fail = |e: Error| e.at(i);
-        let h = zstd::frame_header(frame, false)
-            .map_err(|_| fail(corrupt("not a complete standard zstd frame".into())))?;
-        let size = h.content_size.ok_or_else(|| {
-            fail(Error::new(
-                ErrorKind::NoContentSize,
-                "the frame records no content size, which the seek table needs",
-            ))
-        })?;
-        let too_big = |what: &str, v: u64| {
-            fail(Error::new(
-                ErrorKind::Limit,
-                format!("{what} {v} bytes: the seekable format stores at most 4 GiB - 1"),
-            ))
-        };
-        let csize =
-            u32::try_from(frame.len()).map_err(|_| too_big("frame of", frame.len() as u64))?;
-        let dsize = u32::try_from(size).map_err(|_| too_big("item of", size))?;
-        t.extend_from_slice(&csize.to_le_bytes());
-        t.extend_from_slice(&dsize.to_le_bytes());
-        if checksums {
-            if !h.checksum || frame.len() < 4 {
-                return Err(fail(Error::new(
-                    ErrorKind::InvalidArgument,
-                    "the frame has no checksum: compress with ZSEG_CPARAM_CHECKSUM",
-                )));
-            }
-            t.extend_from_slice(&frame[frame.len() - 4..]);
+            format!("{what} {v} bytes: the seekable format stores at most 4 GiB - 1"),
+        )
+    };
+    let csize = u32::try_from(frame.len()).map_err(|_| too_big("frame of", frame.len() as u64))?;
+    let dsize = u32::try_from(size).map_err(|_| too_big("item of", size))?;
+    entries.extend_from_slice(&csize.to_le_bytes());
+    entries.extend_from_slice(&dsize.to_le_bytes());
+    if checksums {
+        if !h.checksum || frame.len() < 4 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "the frame has no checksum: compress with ZSEG_CPARAM_CHECKSUM",
+            ));
         }
+        entries.extend_from_slice(&frame[frame.len() - 4..]);
     }
-    t.extend_from_slice(&(n as u32).to_le_bytes());
-    t.push(if checksums { CHECKSUM_FLAG } else { 0 });
-    t.extend_from_slice(&SEEKABLE_MAGIC.to_le_bytes());
-    Ok(t)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -358,10 +444,16 @@ mod tests {
             .output
     }
 
-    fn file_bytes(items: &[Vec<u8>], checksum: bool) -> Vec<u8> {
-        let dir =
-            std::env::temp_dir().join(format!("zseg-seekable-{}-{checksum}", std::process::id()));
+    /// A new empty directory for one test.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("zseg-seekable-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn file_bytes(items: &[Vec<u8>], checksum: bool) -> Vec<u8> {
+        let dir = scratch_dir(&format!("{checksum}-{}", items.len()));
         let path = dir.join("t.zst");
         write(&frames(items, checksum), &path, checksum).unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -404,10 +496,39 @@ mod tests {
     }
 
     #[test]
-    fn checksums_need_checksummed_frames() {
-        let f = frames(&corpus::json_records(3, 2), false);
-        let err = seek_table(&f, true).unwrap_err();
+    fn a_file_written_in_pieces_equals_one_written_at_once() {
+        let items = corpus::json_records(30, 4);
+        let whole = file_bytes(&items, true);
+        let dir = scratch_dir("pieces");
+        let path = dir.join("t.zst");
+        let mut w = Writer::create(&path, true).unwrap();
+        w.append(&frames(&items[..10], true)).unwrap();
+        w.append(&frames(&[], true)).unwrap();
+        w.append(&frames(&items[10..], true)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn checksums_need_checksummed_frames_and_failed_writes_leave_no_file() {
+        let dir = scratch_dir("checksums");
+        let path = dir.join("t.zst");
+        let plain = frames(&corpus::json_records(3, 2), false);
+        let err = write(&plain, &path, true).unwrap_err();
         assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(0)));
+        let mut w = Writer::create(&path, true).unwrap();
+        w.append(&frames(&corpus::json_records(4, 2), true))
+            .unwrap();
+        let err = w.append(&plain).unwrap_err();
+        assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(4)));
+        drop(w); // unfinished
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "a file was left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

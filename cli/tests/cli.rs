@@ -301,6 +301,20 @@ fn a_64_mib_item_round_trips() {
     assert!(info(&out, "decompressed").starts_with("67108864 bytes"));
     assert!(ok(&["unpack", &out]) == item, "unpack differs");
     assert!(ok(&["get", &out, "0"]) == item, "get differs");
+
+    // Small items around it: pack compresses and writes them in separate groups (of 16 MiB of
+    // input), and the seek table, checksums included, spans the groups.
+    let (before, after) = (t.file("a.txt", b"before"), t.file("z.txt", b"after"));
+    let out = s(&t.path("three.zst"));
+    ok(&["pack", "-l", "1", "--checksum", "-o", &out, &before, &input, &after]);
+    assert_eq!(info(&out, "items"), "3");
+    assert_eq!(info(&out, "table checksums"), "yes");
+    assert_eq!(ok(&["get", &out, "2", "0"]), b"afterbefore");
+    assert!(ok(&["get", &out, "1"]) == item, "get differs");
+    let mut all = b"before".to_vec();
+    all.extend_from_slice(&item);
+    all.extend_from_slice(b"after");
+    assert!(ok(&["unpack", &out]) == all, "unpack differs");
 }
 
 #[test]

@@ -3,10 +3,11 @@
 
 use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
-use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Segment, Storage};
+use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Items, Segment, Storage};
 
 use super::{
     human, library_error, ratio, read_file, sidecar_dictionary, write_atomically, MAX_ITEMS,
@@ -93,32 +94,11 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         trained = Some((path, dict));
     }
 
-    let frames = {
-        let phase = reporter.phase("compressing", Unit::Items, count as u64);
-        let mut report = |done, total| {
-            phase.set(done, total);
-            true
-        };
-        let mut opts = BatchOptions {
-            threads: a.threads.batch_threads(),
-            keep_going: false,
-            progress: Some(&mut report),
-        };
-        compressor
-            .compress(&items, &mut opts)
-            .map_err(|e| library_error(&a.output, &e, |i| i))?
-            .output
-    };
-    // The input is no longer needed while the file is written.
+    let total_out = compress_and_write(&compressor, &items, a, reporter)?;
+    // The input is no longer needed.
     drop(items);
-    {
-        let _phase = reporter.phase("writing", Unit::Spinner, 0);
-        zseg::write_seekable(&frames, &a.output, a.checksum)
-            .map_err(|e| library_error(&a.output, &e, |i| i))?;
-    }
 
     if !quiet {
-        let total_out: u64 = frames.buffers().iter().map(|b| b.content_size()).sum();
         eprintln!(
             "{}: {count} items, {} -> {} (ratio {})",
             a.output.display(),
@@ -137,6 +117,104 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         }
     }
     Ok(())
+}
+
+/// Compresses the items in groups of about [`GROUP_BYTES`] and writes each group's frames while
+/// the next group compresses; returns the bytes of frames written.
+fn compress_and_write(
+    compressor: &Compressor,
+    items: &Collection,
+    a: &PackArgs,
+    reporter: Reporter,
+) -> CliResult<u64> {
+    let count = items.count();
+    let phase = reporter.phase("compressing", Unit::Items, count as u64);
+    let mut writer = zseg::SeekableWriter::create(&a.output, a.checksum)
+        .map_err(|e| library_error(&a.output, &e, |i| i))?;
+    // One group waits while one is written and the next compresses: memory stays bounded.
+    let (send, receive) = mpsc::sync_channel::<Collection>(1);
+    std::thread::scope(|scope| {
+        let written = scope.spawn(move || -> CliResult<(zseg::SeekableWriter, u64)> {
+            let mut bytes = 0;
+            for frames in receive {
+                // The writer numbers frames across groups. Syncing each group while the next
+                // compresses leaves little for the final sync.
+                writer
+                    .append(&frames)
+                    .and_then(|()| writer.sync())
+                    .map_err(|e| library_error(&a.output, &e, |i| i))?;
+                bytes += frames.content_size();
+            }
+            Ok((writer, bytes))
+        });
+        for group in groups(items) {
+            let first = group.start;
+            let mut report = |done, _| {
+                phase.set((first as u64) + done, count as u64);
+                true
+            };
+            let mut opts = BatchOptions {
+                threads: a.threads.batch_threads(),
+                keep_going: false,
+                progress: Some(&mut report),
+            };
+            let frames = compressor
+                .compress(
+                    &Group {
+                        items,
+                        range: group,
+                    },
+                    &mut opts,
+                )
+                .map_err(|e| library_error(&a.output, &e, |i| i + first as u64))?
+                .output;
+            if send.send(frames).is_err() {
+                break; // the writer failed: its error is the result
+            }
+        }
+        drop(send);
+        let (writer, bytes) = written.join().expect("the writer thread does not panic")?;
+        drop(phase);
+        let _phase = reporter.phase("writing", Unit::Spinner, 0);
+        writer
+            .finish()
+            .map_err(|e| library_error(&a.output, &e, |i| i))?;
+        Ok(bytes)
+    })
+}
+
+/// Input bytes per compressed group.
+const GROUP_BYTES: u64 = 16 << 20;
+
+/// Consecutive item ranges of about [`GROUP_BYTES`] each (at least one item each).
+fn groups(items: &Collection) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut lengths = lengths(items).enumerate().peekable();
+    std::iter::from_fn(move || {
+        let (start, first) = lengths.next()?;
+        let (mut end, mut bytes) = (start + 1, first);
+        while bytes < GROUP_BYTES {
+            let Some((i, len)) = lengths.next() else {
+                break;
+            };
+            (end, bytes) = (i + 1, bytes + len);
+        }
+        Some(start..end)
+    })
+}
+
+/// Items `range` of a collection, as a batch of their own.
+struct Group<'a> {
+    items: &'a Collection,
+    range: Range<usize>,
+}
+
+impl Items for Group<'_> {
+    fn count(&self) -> usize {
+        self.range.len()
+    }
+    fn item(&self, i: usize) -> &[u8] {
+        self.items.get(self.range.start + i).unwrap_or_default()
+    }
 }
 
 fn is_stdin(p: &Path) -> bool {
@@ -176,7 +254,7 @@ fn read_inputs(inputs: &[PathBuf], lines: bool, reporter: Reporter) -> CliResult
         let bytes = (*storage).as_ref();
         let mut segments = Vec::new();
         if lines {
-            split_lines(bytes, 0, bytes.len(), &mut segments);
+            split_lines(bytes, &mut segments);
         } else {
             segments.push(segment(0, bytes.len()));
         }
@@ -206,39 +284,17 @@ fn segment(start: usize, end: usize) -> Segment {
     }
 }
 
-/// One segment per line of `data[start..end]`, newlines excluded; a last line without a
-/// newline counts, a final newline adds no empty line.
-fn split_lines(data: &[u8], start: usize, end: usize, segments: &mut Vec<Segment>) {
-    let mut line = start;
-    let mut at = start;
-    while let Some(nl) = find_newline(&data[at..end]) {
-        segments.push(segment(line, at + nl));
-        line = at + nl + 1;
-        at = line;
+/// One segment per line of `data`, newlines excluded; a last line without a newline counts, a
+/// final newline adds no empty line.
+fn split_lines(data: &[u8], segments: &mut Vec<Segment>) {
+    let mut line = 0;
+    for nl in memchr::memchr_iter(b'\n', data) {
+        segments.push(segment(line, nl));
+        line = nl + 1;
     }
-    if line < end {
-        segments.push(segment(line, end));
+    if line < data.len() {
+        segments.push(segment(line, data.len()));
     }
-}
-
-/// Position of the first `\n` in `bytes`, testing eight bytes at a time (lines are often long).
-fn find_newline(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
-    let mut base = 0;
-    for w in bytes.chunks_exact(8) {
-        let x = u64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ NEWLINES;
-        // Nonzero exactly when some byte of x is zero, i.e. some byte of w is a newline.
-        if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
-            break;
-        }
-        base += 8;
-    }
-    bytes[base..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map(|p| base + p)
 }
 
 /// Every item's length, in order.
@@ -307,7 +363,7 @@ mod tests {
 
     fn lines(text: &[u8]) -> Vec<&[u8]> {
         let mut segments = Vec::new();
-        split_lines(text, 0, text.len(), &mut segments);
+        split_lines(text, &mut segments);
         segments
             .iter()
             .map(|s| &text[s.offset as usize..(s.offset + s.length) as usize])
@@ -322,22 +378,5 @@ mod tests {
         assert_eq!(lines(b"a\r\nb\n"), [&b"a\r"[..], b"b"]);
         assert_eq!(lines(b"\n\n"), [b"", b""]);
         assert_eq!(lines(b"0123456789abcdef\n"), [b"0123456789abcdef"]);
-    }
-
-    #[test]
-    fn newlines_are_found_at_every_position() {
-        for len in 0..40 {
-            for nl in 0..len {
-                let mut v = vec![b'x'; len];
-                v[nl] = b'\n';
-                assert_eq!(find_newline(&v), Some(nl), "{len} {nl}");
-                // Bytes next to '\n' (0x09, 0x0b, 0x8a) are not newlines.
-                v[nl] = 0x8a;
-                assert_eq!(find_newline(&v), None);
-                v[nl] = 0x0b;
-                assert_eq!(find_newline(&v), None);
-            }
-            assert_eq!(find_newline(&vec![0x09; len]), None);
-        }
     }
 }
