@@ -20,7 +20,7 @@ use crate::zstd::{Cursor, Dst};
 
 /// Batches lighter than this run inline on the calling thread.
 const INLINE_WEIGHT: u64 = 256 << 10;
-/// Chunk weights stay between these, aiming at four chunks per worker.
+/// Chunk weights of a parallel run stay between these.
 const MIN_CHUNK_WEIGHT: u64 = 64 << 10;
 const MAX_CHUNK_WEIGHT: u64 = 4 << 20;
 /// Fixed cost of one item, in bytes of weight, so that many empty items still spread out.
@@ -271,16 +271,20 @@ impl Plan {
         } else {
             workers(threads)
         };
-        let target = match workers {
+        // Guided cuts: each chunk takes a share of what is left, so chunks shrink towards the
+        // end of the batch (they run in order) and the workers finish together, while the
+        // batch still has few chunks (few output buffers, few context hand-overs).
+        let target = |left: u64| match workers {
             1 => inline_weight,
-            _ => (total / (workers as u64 * 4)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
+            w => (left / (2 * w as u64)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
         };
         let mut chunks = Vec::new();
-        let (mut start, mut acc) = (0, 0u64);
+        let (mut start, mut acc, mut left) = (0, 0u64, total);
         for i in 0..n {
             acc = acc.saturating_add(weight(i));
-            if acc >= target {
+            if acc >= target(left) {
                 chunks.push(start..i + 1);
+                left = left.saturating_sub(acc);
                 (start, acc) = (i + 1, 0);
             }
         }

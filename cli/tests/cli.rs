@@ -306,7 +306,17 @@ fn a_64_mib_item_round_trips() {
     // input), and the seek table, checksums included, spans the groups.
     let (before, after) = (t.file("a.txt", b"before"), t.file("z.txt", b"after"));
     let out = s(&t.path("three.zst"));
-    ok(&["pack", "-l", "1", "--checksum", "-o", &out, &before, &input, &after]);
+    ok(&[
+        "pack",
+        "-l",
+        "1",
+        "--checksum",
+        "-o",
+        &out,
+        &before,
+        &input,
+        &after,
+    ]);
     assert_eq!(info(&out, "items"), "3");
     assert_eq!(info(&out, "table checksums"), "yes");
     assert_eq!(ok(&["get", &out, "2", "0"]), b"afterbefore");
