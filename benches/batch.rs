@@ -1,18 +1,19 @@
 //! Batch benchmark: zseg against plain single-threaded libzstd loops, in one run.
 //!
 //! ```text
-//! cargo bench --bench batch                 # full run: median of 5 repetitions (~2 minutes)
+//! cargo bench --bench batch                 # full run: median of 5-41 repetitions (~2 minutes)
 //! cargo bench --bench batch -- --quick      # smoke run: 3 repetitions, corpora 1/10 the size
 //! ZSEG_BENCH_QUICK=1 cargo bench --bench batch
 //! ```
 //!
-//! For each built-in corpus at level 3 it times (interleaved, median of the repetitions):
+//! For each built-in corpus at level 3 it times (interleaved, median of the repetitions; steps
+//! whose baseline is fast get more repetitions, up to 41):
 //! - compression: a plain loop of `ZSTD_compressCCtx` with one reused context writing into one
-//!   preallocated buffer; zseg `compress` at threads 1 and 2; `compress_into` (threads 2) with
-//!   a reused destination;
+//!   preallocated buffer; zseg `compress` at threads 1 and 2 (a new collection each time);
+//!   `compress_into` at threads 1 and 2 with a reused destination, as the loop has;
 //! - decompression: a plain loop of `ZSTD_decompressDCtx` with one reused context into one
-//!   preallocated buffer; zseg `decompress` at threads 1 and 2; `decompress_into` (threads 2)
-//!   with a reused destination.
+//!   preallocated buffer; zseg `decompress` at threads 1 and 2; `decompress_into` at threads 1
+//!   and 2 with a reused destination.
 //!
 //! Every zseg output is checked against the loop's (frames byte for byte, items against the
 //! input). Peak RSS is measured in a separate pass, one run per step, holding only what the
@@ -199,7 +200,7 @@ fn bench_corpus(
 
     // Peak RSS of each compression step, holding the input only. Also the warm-up.
     eprintln!("[{:>5.1}s] {name}: compression, peak RSS", secs(started));
-    let mut c_rss = [None; 4];
+    let mut c_rss = [None; 5];
     if rss_ok {
         c_rss[0] = Some(peak_of(|| {
             let mut out = vec![0u8; bound];
@@ -208,22 +209,27 @@ fn bench_corpus(
         }));
         c_rss[1] = Some(peak_of(|| compressor.compress(&items[..], &mut opts(1))));
         c_rss[2] = Some(peak_of(|| compressor.compress(&items[..], &mut opts(2))));
-        c_rss[3] = Some(peak_of(|| {
-            let mut dst = uninit(bound);
-            compressor
-                .compress_into(&items[..], &mut opts(2), &mut dst)
-                .expect("compress_into")
-        }));
+        for (k, threads) in [(3, 1), (4, 2)] {
+            c_rss[k] = Some(peak_of(|| {
+                let mut dst = uninit(bound);
+                compressor
+                    .compress_into(&items[..], &mut opts(threads), &mut dst)
+                    .expect("compress_into")
+            }));
+        }
         trim_heap();
     }
 
     // Timing, interleaved.
     eprintln!("[{:>5.1}s] {name}: compression, timing", secs(started));
-    let mut t = [(); 4].map(|_| Vec::new());
+    let mut t = [(); 5].map(|_| Vec::new());
     let mut loop_out = vec![0u8; bound];
     let mut loop_ranges = Vec::with_capacity(items.len());
     let mut into_dst = uninit(bound);
-    for rep in 0..cfg.reps {
+    let start = Instant::now();
+    loop_compress(&items, &mut loop_out, &mut loop_ranges);
+    let reps = repetitions(cfg, secs(start));
+    for rep in 0..reps {
         let start = Instant::now();
         let used = loop_compress(&items, &mut loop_out, &mut loop_ranges);
         t[0].push(secs(start));
@@ -240,14 +246,16 @@ fn bench_corpus(
             }
         }
 
-        let start = Instant::now();
-        let packed = compressor
-            .compress_into(&items[..], &mut opts(2), &mut into_dst)
-            .expect("compress_into");
-        t[3].push(secs(start));
-        if rep == 0 {
-            let (used, segments) = &packed.output;
-            check_frames_packed(&into_dst[..*used], segments, &loop_out, &loop_ranges, name);
+        for (k, threads) in [(3, 1), (4, 2)] {
+            let start = Instant::now();
+            let packed = compressor
+                .compress_into(&items[..], &mut opts(threads), &mut into_dst)
+                .expect("compress_into");
+            t[k].push(secs(start));
+            if rep == 0 {
+                let (used, segments) = &packed.output;
+                check_frames_packed(&into_dst[..*used], segments, &loop_out, &loop_ranges, name);
+            }
         }
     }
     drop(into_dst);
@@ -266,10 +274,11 @@ fn bench_corpus(
         "libzstd loop, 1 context",
         "zseg threads=1",
         "zseg threads=2",
+        "zseg `compress_into` threads=1, reused dst",
         "zseg `compress_into` threads=2, reused dst",
     ];
-    let targets = [None, Some(1.0), Some(1.85), Some(1.85)];
-    for k in 0..4 {
+    let targets = [None, Some(1.0), Some(1.85), Some(1.0), Some(1.85)];
+    for k in 0..5 {
         rows.push(Row {
             corpus: name,
             step: "compress",
@@ -290,7 +299,10 @@ fn bench_corpus(
         let fr = slices(&frames.data, &frames.ranges);
         let mut loop_out = vec![0u8; input];
         let mut into_dst = uninit(input);
-        for rep in 0..cfg.reps {
+        let start = Instant::now();
+        loop_decompress(&fr, &mut loop_out);
+        let reps = repetitions(cfg, secs(start));
+        for rep in 0..reps {
             let start = Instant::now();
             let used = loop_decompress(&fr, &mut loop_out);
             t[0].push(secs(start));
@@ -320,18 +332,20 @@ fn bench_corpus(
                 }
             }
 
-            let start = Instant::now();
-            let packed = decompressor
-                .decompress_into(&fr[..], None, &mut opts(2), &mut into_dst)
-                .expect("decompress_into");
-            t[3].push(secs(start));
-            if rep == 0 {
-                let (used, segments) = &packed.output;
-                assert_eq!(*used, input);
-                let out = init_bytes(&into_dst[..*used]);
-                for (i, (item, s)) in items.iter().zip(segments).enumerate() {
-                    let got = &out[s.offset as usize..(s.offset + s.length) as usize];
-                    assert!(got == *item, "{name}: decompress_into item {i} differs");
+            for (k, threads) in [(3, 1), (4, 2)] {
+                let start = Instant::now();
+                let packed = decompressor
+                    .decompress_into(&fr[..], None, &mut opts(threads), &mut into_dst)
+                    .expect("decompress_into");
+                t[k].push(secs(start));
+                if rep == 0 {
+                    let (used, segments) = &packed.output;
+                    assert_eq!(*used, input);
+                    let out = init_bytes(&into_dst[..*used]);
+                    for (i, (item, s)) in items.iter().zip(segments).enumerate() {
+                        let got = &out[s.offset as usize..(s.offset + s.length) as usize];
+                        assert!(got == *item, "{name}: decompress_into item {i} differs");
+                    }
                 }
             }
         }
@@ -341,7 +355,7 @@ fn bench_corpus(
     trim_heap();
 
     eprintln!("[{:>5.1}s] {name}: decompression, peak RSS", secs(started));
-    let mut d_rss = [None; 4];
+    let mut d_rss = [None; 5];
     if rss_ok {
         let fr = slices(&frames.data, &frames.ranges);
         d_rss[0] = Some(peak_of(|| {
@@ -355,22 +369,25 @@ fn bench_corpus(
         d_rss[2] = Some(peak_of(|| {
             decompressor.decompress(&fr[..], None, &mut opts(2))
         }));
-        d_rss[3] = Some(peak_of(|| {
-            let mut dst = uninit(input);
-            decompressor
-                .decompress_into(&fr[..], None, &mut opts(2), &mut dst)
-                .expect("decompress_into");
-            dst
-        }));
+        for (k, threads) in [(3, 1), (4, 2)] {
+            d_rss[k] = Some(peak_of(|| {
+                let mut dst = uninit(input);
+                decompressor
+                    .decompress_into(&fr[..], None, &mut opts(threads), &mut dst)
+                    .expect("decompress_into");
+                dst
+            }));
+        }
         trim_heap();
     }
     let runs = [
         "libzstd loop, 1 context",
         "zseg threads=1",
         "zseg threads=2",
+        "zseg `decompress_into` threads=1, reused dst",
         "zseg `decompress_into` threads=2, reused dst",
     ];
-    for k in 0..4 {
+    for k in 0..5 {
         rows.push(Row {
             corpus: name,
             step: "decompress",
@@ -390,6 +407,16 @@ fn bench_corpus(
         bound,
     };
     (summary, rows, frames)
+}
+
+/// Repetitions of a step whose baseline run took `secs`: at least `cfg.reps`, and for fast steps
+/// as many as fill about 2 s (at most 41, always odd), so that their medians are not at the
+/// mercy of one noisy run.
+fn repetitions(cfg: &Config, secs: f64) -> usize {
+    if cfg.quick {
+        return cfg.reps;
+    }
+    ((2.0 / secs).ceil() as usize).clamp(cfg.reps, 41) | 1
 }
 
 /// The plain baseline: one reused context, frames back to back in one preallocated buffer.
@@ -732,7 +759,8 @@ fn print_report(
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let _ = writeln!(
         s,
-        "zseg {} / libzstd {}, level {LEVEL}, {cpus} CPUs, median of {} repetitions{}; \
+        "zseg {} / libzstd {}, level {LEVEL}, {cpus} CPUs, median of the repetitions in column \
+         reps (at least {}; fast steps get more){}; \
          load average {load_before} before, {load_after} after; {total_secs:.0} s in all.\n\
          Command: `cargo bench --bench batch{}`. MB/s = 10^6 bytes of uncompressed data per second.\n",
         env!("CARGO_PKG_VERSION"),
@@ -765,9 +793,9 @@ fn print_report(
     let _ = writeln!(s);
     let _ = writeln!(
         s,
-        "| corpus | step | run | MB/s | vs loop | target | RSS before MiB | peak RSS MiB | RSS bound MiB |"
+        "| corpus | step | run | reps | MB/s | vs loop | target | RSS before MiB | peak RSS MiB | RSS bound MiB |"
     );
-    let _ = writeln!(s, "|---|---|---|---:|---:|---|---:|---:|---:|");
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---|---:|---:|---:|");
     let mut last = ("", "");
     for r in rows {
         let ratio = ratio(r, rows);
@@ -789,8 +817,9 @@ fn print_report(
         };
         let _ = writeln!(
             s,
-            "| {corpus} | {step} | {} | {:.0} | {ratio:.2}× | {target} | {before} | {rss} | {} |",
+            "| {corpus} | {step} | {} | {} | {:.0} | {ratio:.2}× | {target} | {before} | {rss} | {} |",
             r.run,
+            r.secs.len(),
             r.mbps(),
             mib(r.rss_bound),
         );
