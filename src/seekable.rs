@@ -318,23 +318,45 @@ impl Writer {
             }
         }
         self.count += n;
-        let (tmp, file) = (&self.tmp, self.file.as_mut().expect("not finished"));
-        let fail = |e| io_error("cannot write", tmp, e);
-        for b in frames.buffers() {
-            for run in contiguous_runs(b.segments()) {
-                file.write_all(&b.data()[run]).map_err(fail)?;
+        self.write_with(|file| {
+            for b in frames.buffers() {
+                for run in contiguous_runs(b.segments()) {
+                    file.write_all(&b.data()[run])?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Flushes what was appended so far and waits until it is on disk, so that [`Writer::finish`]
     /// has less to wait for; worth calling from a thread that would otherwise be idle.
     pub fn sync(&mut self) -> Result<()> {
-        let file = self.file.as_mut().expect("not finished");
-        let fail = |e| io_error("cannot write", &self.tmp, e);
-        file.flush().map_err(fail)?;
-        file.get_ref().sync_data().map_err(fail)
+        self.write_with(|file| {
+            file.flush()?;
+            file.get_ref().sync_data()
+        })
+    }
+
+    /// Runs `write` on the file. A failure leaves the file incomplete, so every later call
+    /// fails too.
+    fn write_with(
+        &mut self,
+        write: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Err(self.failed_earlier());
+        };
+        write(file).map_err(|e| {
+            self.file = None;
+            io_error("cannot write", &self.tmp, e)
+        })
+    }
+
+    fn failed_earlier(&self) -> Error {
+        Error::new(
+            ErrorKind::Io,
+            format!("{}: an earlier write failed", self.tmp.display()),
+        )
     }
 
     /// Writes the seek table, syncs the file and renames it over the path.
@@ -349,7 +371,7 @@ impl Writer {
         tail.extend_from_slice(&(self.count as u32).to_le_bytes());
         tail.push(if self.checksums { CHECKSUM_FLAG } else { 0 });
         tail.extend_from_slice(&SEEKABLE_MAGIC.to_le_bytes());
-        let mut file = self.file.take().expect("finished once");
+        let mut file = self.file.take().ok_or_else(|| self.failed_earlier())?;
         let fail = |e| io_error("cannot write", &self.tmp, e);
         file.write_all(&tail).map_err(fail)?;
         let file = file.into_inner().map_err(|e| fail(e.into_error()))?;
@@ -507,6 +529,24 @@ mod tests {
         w.append(&frames(&items[10..], true)).unwrap();
         w.finish().unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), whole);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_writer_whose_write_failed_refuses_to_go_on() {
+        let dir = scratch_dir("failed");
+        let path = dir.join("t.zst");
+        let mut w = Writer::create(&path, false).unwrap();
+        w.file = None; // as a failed write leaves it
+        let f = frames(&corpus::json_records(2, 1), false);
+        assert_eq!(w.append(&f).unwrap_err().kind, ErrorKind::Io);
+        assert_eq!(w.sync().unwrap_err().kind, ErrorKind::Io);
+        assert_eq!(w.finish().unwrap_err().kind, ErrorKind::Io);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "a file was left"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
