@@ -15,6 +15,9 @@
 //!   preallocated buffer; zseg `decompress` at threads 1 and 2; `decompress_into` at threads 1
 //!   and 2 with a reused destination.
 //!
+//! A reference row runs the plain loop on two threads at once, each over half of the input
+//! (split by bytes): what this machine gives two workers with no engine at all.
+//!
 //! Every zseg output is checked against the loop's (frames byte for byte, items against the
 //! input). Peak RSS is measured in a separate pass, one run per step, holding only what the
 //! step's bound counts (the peak is reset by writing 5 to /proc/self/clear_refs, then read
@@ -200,7 +203,7 @@ fn bench_corpus(
 
     // Peak RSS of each compression step, holding the input only. Also the warm-up.
     eprintln!("[{:>5.1}s] {name}: compression, peak RSS", secs(started));
-    let mut c_rss = [None; 5];
+    let mut c_rss = [None; 6];
     if rss_ok {
         c_rss[0] = Some(peak_of(|| {
             let mut out = vec![0u8; bound];
@@ -222,7 +225,9 @@ fn bench_corpus(
 
     // Timing, interleaved.
     eprintln!("[{:>5.1}s] {name}: compression, timing", secs(started));
-    let mut t = [(); 5].map(|_| Vec::new());
+    let mut t = [(); 6].map(|_| Vec::new());
+    let lengths: Vec<usize> = items.iter().map(|i| i.len()).collect();
+    let mut two_out = vec![0u8; bound];
     let mut loop_out = vec![0u8; bound];
     let mut loop_ranges = Vec::with_capacity(items.len());
     let mut into_dst = uninit(bound);
@@ -234,6 +239,14 @@ fn bench_corpus(
         let used = loop_compress(&items, &mut loop_out, &mut loop_ranges);
         t[0].push(secs(start));
         assert_eq!(loop_ranges.last().map_or(0, |r| r.end), used);
+
+        let start = Instant::now();
+        let bound_of = |l: &[usize]| zseg::compress_bound(l.iter().copied()).expect("bound");
+        let used2 = two_threads(&items, &lengths, bound_of, &mut two_out, |part, out| {
+            loop_compress(part, out, &mut Vec::with_capacity(part.len()))
+        });
+        t[5].push(secs(start));
+        assert_eq!(used2, used);
 
         for (k, threads) in [(1, 1), (2, 2)] {
             let start = Instant::now();
@@ -276,9 +289,10 @@ fn bench_corpus(
         "zseg threads=2",
         "zseg `compress_into` threads=1, reused dst",
         "zseg `compress_into` threads=2, reused dst",
+        TWO_LOOPS,
     ];
-    let targets = [None, Some(1.0), Some(1.85), Some(1.0), Some(1.85)];
-    for k in 0..5 {
+    let targets = [None, Some(1.0), Some(1.85), Some(1.0), Some(1.85), None];
+    for k in [0, 5, 1, 2, 3, 4] {
         rows.push(Row {
             corpus: name,
             step: "compress",
@@ -306,6 +320,12 @@ fn bench_corpus(
             let start = Instant::now();
             let used = loop_decompress(&fr, &mut loop_out);
             t[0].push(secs(start));
+
+            let start = Instant::now();
+            let sum = |l: &[usize]| l.iter().sum();
+            let used2 = two_threads(&fr, &lengths, sum, &mut two_out, loop_decompress);
+            t[5].push(secs(start));
+            assert_eq!(used2, used);
             if rep == 0 {
                 assert_eq!(used, input);
                 assert!(
@@ -351,11 +371,12 @@ fn bench_corpus(
         }
     }
     drop(items);
+    drop(two_out);
     drop(corpus); // the decompression RSS pass holds the frames only
     trim_heap();
 
     eprintln!("[{:>5.1}s] {name}: decompression, peak RSS", secs(started));
-    let mut d_rss = [None; 5];
+    let mut d_rss = [None; 6];
     if rss_ok {
         let fr = slices(&frames.data, &frames.ranges);
         d_rss[0] = Some(peak_of(|| {
@@ -386,8 +407,9 @@ fn bench_corpus(
         "zseg threads=2",
         "zseg `decompress_into` threads=1, reused dst",
         "zseg `decompress_into` threads=2, reused dst",
+        TWO_LOOPS,
     ];
-    for k in 0..5 {
+    for k in [0, 5, 1, 2, 3, 4] {
         rows.push(Row {
             corpus: name,
             step: "decompress",
@@ -417,6 +439,38 @@ fn repetitions(cfg: &Config, secs: f64) -> usize {
         return cfg.reps;
     }
     ((2.0 / secs).ceil() as usize).clamp(cfg.reps, 41) | 1
+}
+
+/// The reference row: what this machine gives two threads running the plain loop at once.
+const TWO_LOOPS: &str = "reference: the loop on 2 threads, half of the input each";
+
+/// Runs `run` on two threads at once (the calling one and one more) over the two halves of
+/// `items`, split where half of the `lengths` bytes is reached, the first writing
+/// `out[..room(first half's lengths)]` and the second the rest; returns the bytes both wrote.
+/// The machine's ceiling for two workers: no planning, no bookkeeping, a static split.
+fn two_threads<T: Sync>(
+    items: &[T],
+    lengths: &[usize],
+    room: impl Fn(&[usize]) -> usize,
+    out: &mut [u8],
+    run: impl Fn(&[T], &mut [u8]) -> usize + Sync,
+) -> usize {
+    let total: usize = lengths.iter().sum();
+    let mut acc = 0;
+    let mid = lengths
+        .iter()
+        .position(|&l| {
+            acc += l;
+            acc * 2 >= total
+        })
+        .map_or(0, |i| i + 1);
+    let (a, b) = items.split_at(mid);
+    let (oa, ob) = out.split_at_mut(room(&lengths[..mid]));
+    std::thread::scope(|s| {
+        let first = s.spawn(|| run(a, oa));
+        let second = run(b, ob);
+        first.join().expect("loop thread") + second
+    })
 }
 
 /// The plain baseline: one reused context, frames back to back in one preallocated buffer.
