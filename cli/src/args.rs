@@ -233,6 +233,14 @@ impl Threads {
             n => i32::from(n),
         }
     }
+
+    /// How many threads work the tool's own passes may use (at least 1).
+    pub fn count(self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => usize::from(n),
+        }
+    }
 }
 
 /// `--dict`, shared by unpack and get.

@@ -75,7 +75,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         }
     }
 
-    let items = read_inputs(&a.inputs, a.lines, reporter)?;
+    let items = read_inputs(&a.inputs, a.lines, a.threads.count(), reporter)?;
     check_limits(&items, quiet)?;
     let total_in = items.content_size();
     let count = items.count();
@@ -221,10 +221,15 @@ fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
-/// Reads every input into one buffer of the result: one item per input, or one per line.
-/// Regular files are memory-mapped (zero-copy); standard input and anything that cannot be
-/// mapped are read into memory.
-fn read_inputs(inputs: &[PathBuf], lines: bool, reporter: Reporter) -> CliResult<Collection> {
+/// Reads every input into one buffer of the result: one item per input, or one per line (found
+/// by `threads` threads). Regular files are memory-mapped (zero-copy); standard input and
+/// anything that cannot be mapped are read into memory.
+fn read_inputs(
+    inputs: &[PathBuf],
+    lines: bool,
+    threads: usize,
+    reporter: Reporter,
+) -> CliResult<Collection> {
     let expected: u64 = inputs
         .iter()
         .filter(|p| !is_stdin(p))
@@ -252,12 +257,12 @@ fn read_inputs(inputs: &[PathBuf], lines: bool, reporter: Reporter) -> CliResult
             }
         };
         let bytes = (*storage).as_ref();
-        let mut segments = Vec::new();
-        if lines {
-            split_lines(bytes, &mut segments);
+        let segments = if lines {
+            // A thread per MiB at most: small inputs are split on this thread.
+            split_lines_parallel(bytes, threads.min(bytes.len() / (1 << 20) + 1))
         } else {
-            segments.push(segment(0, bytes.len()));
-        }
+            vec![segment(0, bytes.len())]
+        };
         phase.add(bytes.len() as u64);
         let buffer = Buffer::new(storage, segments)
             .map_err(|e| CliError::new(format!("internal error: {e}")))?;
@@ -285,16 +290,47 @@ fn segment(start: usize, end: usize) -> Segment {
 }
 
 /// One segment per line of `data`, newlines excluded; a last line without a newline counts, a
-/// final newline adds no empty line.
-fn split_lines(data: &[u8], segments: &mut Vec<Segment>) {
-    let mut line = 0;
-    for nl in memchr::memchr_iter(b'\n', data) {
-        segments.push(segment(line, nl));
-        line = nl + 1;
+/// final newline adds no empty line. `parts` threads each split a piece of `data` that ends
+/// just after a newline (the scan is bound by first touches of the mapped file, which then
+/// happen on every thread at once).
+fn split_lines_parallel(data: &[u8], parts: usize) -> Vec<Segment> {
+    let mut cuts = vec![0];
+    for k in 1..parts {
+        let at = (data.len() / parts * k).max(cuts[cuts.len() - 1]);
+        match memchr::memchr(b'\n', &data[at..]) {
+            Some(nl) => cuts.push(at + nl + 1),
+            None => break,
+        }
     }
-    if line < data.len() {
-        segments.push(segment(line, data.len()));
+    cuts.push(data.len());
+    cuts.dedup();
+    if cuts.len() <= 2 {
+        return split_lines(data, 0..data.len());
     }
+    std::thread::scope(|s| {
+        let pieces: Vec<_> = cuts
+            .windows(2)
+            .map(|w| s.spawn(move || split_lines(data, w[0]..w[1])))
+            .collect();
+        pieces
+            .into_iter()
+            .flat_map(|p| p.join().expect("the line splitter does not panic"))
+            .collect()
+    })
+}
+
+/// One segment per line of `data[range]` (see [`split_lines_parallel`]), offsets into `data`.
+fn split_lines(data: &[u8], range: Range<usize>) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    let mut line = range.start;
+    for nl in memchr::memchr_iter(b'\n', &data[range.clone()]) {
+        segments.push(segment(line, range.start + nl));
+        line = range.start + nl + 1;
+    }
+    if line < range.end {
+        segments.push(segment(line, range.end));
+    }
+    segments
 }
 
 /// Every item's length, in order.
@@ -362,12 +398,37 @@ mod tests {
     use super::*;
 
     fn lines(text: &[u8]) -> Vec<&[u8]> {
-        let mut segments = Vec::new();
-        split_lines(text, &mut segments);
-        segments
+        split_lines(text, 0..text.len())
             .iter()
             .map(|s| &text[s.offset as usize..(s.offset + s.length) as usize])
             .collect()
+    }
+
+    #[test]
+    fn lines_split_in_parallel_are_the_lines_split_alone() {
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"\n\n\n".to_vec(),
+            b"no newline at all".to_vec(),
+            b"a\nb\nc".to_vec(),
+            b"a\nb\nc\n".to_vec(),
+        ];
+        // Lines of every length from 0 to 40, in a text long enough for several pieces.
+        let mut long = Vec::new();
+        for len in 0..200 {
+            long.extend(std::iter::repeat_n(b'x', len % 41));
+            long.push(b'\n');
+        }
+        texts.push(long.clone());
+        long.extend_from_slice(b"tail");
+        texts.push(long);
+        for text in &texts {
+            let alone = split_lines(text, 0..text.len());
+            for parts in 1..=7 {
+                assert_eq!(split_lines_parallel(text, parts), alone, "{parts} parts");
+            }
+        }
     }
 
     #[test]
