@@ -159,8 +159,8 @@ impl Decompressor {
             for (i, slot) in (first..).zip(part) {
                 // Each header is one cache miss, usually a TLB miss too: start the one a few
                 // items ahead so that they overlap.
-                if i + PREFETCH_AHEAD < end {
-                    mmap::prefetch(frames.item(i + PREFETCH_AHEAD));
+                if i + mmap::PREFETCH_AHEAD < end {
+                    mmap::prefetch(frames.item(i + mmap::PREFETCH_AHEAD));
                 }
                 let given = sizes.map_or(SIZE_UNKNOWN, |s| s[i]);
                 match self.item_size(frames.item(i), given) {
@@ -320,9 +320,6 @@ impl Decompressor {
 
 /// Output room past an item's content that zstd may use while decoding it.
 const DECODE_SLACK: usize = 64;
-
-/// How many items ahead of the one it reads the header pass prefetches.
-const PREFETCH_AHEAD: usize = 16;
 
 /// The size of frames the header pass already failed.
 const SKIP: u64 = u64::MAX;

@@ -90,6 +90,10 @@ pub fn advise_huge_pages<T>(region: &mut [T]) {
     }
 }
 
+/// How many items ahead of the one it reads a pass over scattered items prefetches (see
+/// [`prefetch`]): enough to cover a miss to memory, few enough to stay in the cache.
+pub(crate) const PREFETCH_AHEAD: usize = 16;
+
 /// Asks the CPU to start loading the cache line that holds the first byte of `bytes`, so that a
 /// pass touching one line each of many scattered items overlaps their cache misses instead of
 /// waiting for each in turn. A hint only: it does nothing elsewhere than on x86-64.

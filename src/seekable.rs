@@ -23,9 +23,6 @@ pub const MAX_FRAMES: usize = 0x800_0000;
 const CHECKSUM_FLAG: u8 = 0x80;
 const RESERVED_BITS: u8 = 0x7C;
 
-/// How many frames ahead of the one it reads [`Writer::append`] prefetches.
-const PREFETCH_AHEAD: usize = 16;
-
 /// Entries between two remembered frame offsets: finding frame `i` sums at most this many
 /// entries, so opening a file stores one offset per this many frames instead of one per frame.
 const STRIDE: usize = 256;
@@ -310,7 +307,7 @@ impl Writer {
         let before = self.entries.len();
         for i in 0..n {
             // Frame headers are scattered: overlap their cache misses.
-            mmap::prefetch(frames.get(i + PREFETCH_AHEAD).unwrap_or_default());
+            mmap::prefetch(frames.get(i + mmap::PREFETCH_AHEAD).unwrap_or_default());
             let frame = frames.get(i).unwrap_or_default();
             if let Err(e) = table_entry(frame, self.checksums, &mut self.entries) {
                 self.entries.truncate(before);

@@ -188,7 +188,7 @@ const GROUP_BYTES: u64 = 16 << 20;
 
 /// Consecutive item ranges of about [`GROUP_BYTES`] each (at least one item each).
 fn groups(items: &Collection) -> impl Iterator<Item = Range<usize>> + '_ {
-    let mut lengths = lengths(items).enumerate().peekable();
+    let mut lengths = lengths(items).enumerate();
     std::iter::from_fn(move || {
         let (start, first) = lengths.next()?;
         let (mut end, mut bytes) = (start + 1, first);
