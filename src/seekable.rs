@@ -471,6 +471,16 @@ mod tests {
         dir
     }
 
+    /// Removes a test's directory, which must hold nothing (no file left behind).
+    fn remove_empty_dir(dir: &Path) {
+        assert_eq!(
+            std::fs::read_dir(dir).unwrap().count(),
+            0,
+            "a file was left"
+        );
+        std::fs::remove_dir(dir).unwrap();
+    }
+
     fn file_bytes(items: &[Vec<u8>], checksum: bool) -> Vec<u8> {
         let dir = scratch_dir(&format!("{checksum}-{}", items.len()));
         let path = dir.join("t.zst");
@@ -539,12 +549,7 @@ mod tests {
         assert_eq!(w.append(&f).unwrap_err().kind, ErrorKind::Io);
         assert_eq!(w.sync().unwrap_err().kind, ErrorKind::Io);
         assert_eq!(w.finish().unwrap_err().kind, ErrorKind::Io);
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            0,
-            "a file was left"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
+        remove_empty_dir(&dir);
     }
 
     #[test]
@@ -560,12 +565,7 @@ mod tests {
         let err = w.append(&plain).unwrap_err();
         assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(4)));
         drop(w); // unfinished
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            0,
-            "a file was left"
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
+        remove_empty_dir(&dir);
     }
 
     #[test]
