@@ -279,11 +279,7 @@ fuzz_target!(|input: Input| {
         } else {
             data.as_ptr()
         };
-        let segs_ptr = if segments.is_empty() {
-            ptr::null()
-        } else {
-            segments.as_ptr()
-        };
+        let segs_ptr = zseg_fuzz::ptr_or_null(&segments);
         let mut out = SENTINEL_HANDLE;
         let mut err = dirty_error();
         let rc = if spec.borrowed {
@@ -353,11 +349,7 @@ fuzz_target!(|input: Input| {
             idx.iter().map(|&i| made[i].handle.cast_const()).collect();
         let mut out = SENTINEL_COLLECTION;
         let mut err = dirty_error();
-        let ptr = if handles.is_empty() {
-            ptr::null()
-        } else {
-            handles.as_ptr()
-        };
+        let ptr = zseg_fuzz::ptr_or_null(&handles);
         let rc = zseg_collection_new(ptr, handles.len(), &mut out, &mut err);
         check_error(rc, &err);
         assert_eq!(rc, zseg_result::ZSEG_OK);
@@ -384,11 +376,7 @@ fuzz_target!(|input: Input| {
             .collect();
         let mut again = SENTINEL_COLLECTION;
         let mut err = dirty_error();
-        let ptr = if lent.is_empty() {
-            ptr::null()
-        } else {
-            lent.as_ptr()
-        };
+        let ptr = zseg_fuzz::ptr_or_null(&lent);
         let rc = zseg_collection_new(ptr, lent.len(), &mut again, &mut err);
         check_error(rc, &err);
         assert_eq!(rc, zseg_result::ZSEG_OK);

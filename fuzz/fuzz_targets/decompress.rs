@@ -327,11 +327,7 @@ fn run(
     let slices: Vec<zseg_slice> = frames
         .iter()
         .map(|f| zseg_slice {
-            ptr: if f.is_empty() {
-                ptr::null()
-            } else {
-                f.as_ptr()
-            },
+            ptr: zseg_fuzz::ptr_or_null(f),
             len: f.len(),
         })
         .collect();
@@ -354,18 +350,8 @@ fn run(
     }
     opts.progress = Some(progress);
     opts.progress_ctx = (&mut prog as *mut Progress).cast();
-    let sizes_ptr = sizes.map_or(ptr::null(), |s| {
-        if s.is_empty() {
-            ptr::null()
-        } else {
-            s.as_ptr()
-        }
-    });
-    let slices_ptr = if slices.is_empty() {
-        ptr::null()
-    } else {
-        slices.as_ptr()
-    };
+    let sizes_ptr = sizes.map_or(ptr::null(), zseg_fuzz::ptr_or_null);
+    let slices_ptr = zseg_fuzz::ptr_or_null(&slices);
     let mut err = dirty_error();
     let mut out = SENTINEL_COLLECTION;
 

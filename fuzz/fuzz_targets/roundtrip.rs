@@ -93,11 +93,7 @@ fn slices_of(items: &[Vec<u8>]) -> Vec<zseg_slice> {
     items
         .iter()
         .map(|i| zseg_slice {
-            ptr: if i.is_empty() {
-                ptr::null()
-            } else {
-                i.as_ptr()
-            },
+            ptr: zseg_fuzz::ptr_or_null(i),
             len: i.len(),
         })
         .collect()
@@ -159,7 +155,7 @@ fn compress(
     let mut err = dirty_error();
     let mut out: *mut Collection = ptr::null_mut();
     let (data, segments) = joined(items);
-    let sp = if n == 0 { ptr::null() } else { slices.as_ptr() };
+    let sp = zseg_fuzz::ptr_or_null(&slices);
     let rc = match shape {
         Shape::Slices => zseg_compress_slices(c, sp, n, &opts, &mut out, &mut err),
         Shape::Buffer => {
@@ -284,14 +280,8 @@ fn decompress(
     let mut err = dirty_error();
     let mut out: *mut Collection = ptr::null_mut();
     let (data, segments) = joined(frames);
-    let sp = if n == 0 { ptr::null() } else { slices.as_ptr() };
-    let sz = sizes.map_or(ptr::null(), |s| {
-        if s.is_empty() {
-            ptr::null()
-        } else {
-            s.as_ptr()
-        }
-    });
+    let sp = zseg_fuzz::ptr_or_null(&slices);
+    let sz = sizes.map_or(ptr::null(), zseg_fuzz::ptr_or_null);
     let rc = match shape {
         Shape::Slices => zseg_decompress_slices(d, sp, n, sz, &opts, &mut out, &mut err),
         Shape::Buffer => {

@@ -195,11 +195,7 @@ fuzz_target!(|input: Input| {
 
     let mut s = SENTINEL;
     let mut err = dirty_error();
-    let data = if file.is_empty() {
-        ptr::null()
-    } else {
-        file.as_ptr()
-    };
+    let data = zseg_fuzz::ptr_or_null(&file);
     let rc = zseg_seekable_open_memory(data, file.len(), &mut s, &mut err);
     check_error(rc, &err);
     assert!(is_known_code(rc as u32));

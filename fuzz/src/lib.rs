@@ -248,6 +248,15 @@ pub fn level_range() -> (i32, i32) {
     unsafe { (sys::ZSTD_minCLevel(), sys::ZSTD_maxCLevel()) }
 }
 
+/// `s`'s pointer, or NULL when it is empty (what a C caller with nothing to pass gives).
+pub fn ptr_or_null<T>(s: &[T]) -> *const T {
+    if s.is_empty() {
+        ptr::null()
+    } else {
+        s.as_ptr()
+    }
+}
+
 /// `items` back to back in one borrowed buffer, plus their segments.
 pub fn joined(items: &[Vec<u8>]) -> (Vec<u8>, Vec<Segment>) {
     let data = items.concat();
@@ -268,17 +277,9 @@ pub fn buffer(data: &[u8], segments: &[Segment]) -> *mut Buffer {
     let mut b = ptr::null_mut();
     let mut err = dirty_error();
     let rc = zseg_buffer_new_borrowed(
-        if data.is_empty() {
-            ptr::null()
-        } else {
-            data.as_ptr()
-        },
+        ptr_or_null(data),
         data.len(),
-        if segments.is_empty() {
-            ptr::null()
-        } else {
-            segments.as_ptr()
-        },
+        ptr_or_null(segments),
         segments.len(),
         None,
         ptr::null_mut(),
