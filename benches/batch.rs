@@ -6,8 +6,9 @@
 //! ZSEG_BENCH_QUICK=1 cargo bench --bench batch
 //! ```
 //!
-//! For each built-in corpus at level 3 it times (interleaved, median of the repetitions; steps
-//! whose baseline is fast get more repetitions, up to 41):
+//! For each built-in corpus at level 3 it times (interleaved in an order that rotates with each
+//! repetition, median of the repetitions; steps whose baseline is fast get more repetitions, up
+//! to 41):
 //! - compression: a plain loop of `ZSTD_compressCCtx` with one reused context writing into one
 //!   preallocated buffer; zseg `compress` at threads 1 and 2 (a new collection each time);
 //!   `compress_into` at threads 1 and 2 with a reused destination, as the loop has;
@@ -232,43 +233,53 @@ fn bench_corpus(
     let mut loop_ranges = Vec::with_capacity(items.len());
     let mut into_dst = uninit(bound);
     let start = Instant::now();
-    loop_compress(&items, &mut loop_out, &mut loop_ranges);
+    let used = loop_compress(&items, &mut loop_out, &mut loop_ranges);
     let reps = repetitions(cfg, secs(start));
     for rep in 0..reps {
-        let start = Instant::now();
-        let used = loop_compress(&items, &mut loop_out, &mut loop_ranges);
-        t[0].push(secs(start));
-        assert_eq!(loop_ranges.last().map_or(0, |r| r.end), used);
-
-        let start = Instant::now();
-        let bound_of = |l: &[usize]| zseg::compress_bound(l.iter().copied()).expect("bound");
-        let used2 = two_threads(&items, &lengths, bound_of, &mut two_out, |part, out| {
-            loop_compress(part, out, &mut Vec::with_capacity(part.len()))
-        });
-        t[5].push(secs(start));
-        assert_eq!(used2, used);
-
-        for (k, threads) in [(1, 1), (2, 2)] {
+        for k in rotated(rep) {
             let start = Instant::now();
-            let out = compressor
-                .compress(&items[..], &mut opts(threads))
-                .expect("compress");
-            t[k].push(secs(start));
-            if rep == 0 {
-                check_frames_collection(&out.output, &loop_out, &loop_ranges, name);
+            match k {
+                0 => {
+                    assert_eq!(loop_compress(&items, &mut loop_out, &mut loop_ranges), used);
+                }
+                5 => {
+                    let bound_of =
+                        |l: &[usize]| zseg::compress_bound(l.iter().copied()).expect("bound");
+                    let used2 =
+                        two_threads(&items, &lengths, bound_of, &mut two_out, |part, out| {
+                            loop_compress(part, out, &mut Vec::with_capacity(part.len()))
+                        });
+                    assert_eq!(used2, used);
+                }
+                1 | 2 => {
+                    let out = compressor
+                        .compress(&items[..], &mut opts(k as i32))
+                        .expect("compress");
+                    t[k].push(secs(start));
+                    if rep == 0 {
+                        check_frames_collection(&out.output, &loop_out, &loop_ranges, name);
+                    }
+                    continue;
+                }
+                _ => {
+                    let packed = compressor
+                        .compress_into(&items[..], &mut opts(k as i32 - 2), &mut into_dst)
+                        .expect("compress_into");
+                    t[k].push(secs(start));
+                    if rep == 0 {
+                        let (used, segments) = &packed.output;
+                        check_frames_packed(
+                            &into_dst[..*used],
+                            segments,
+                            &loop_out,
+                            &loop_ranges,
+                            name,
+                        );
+                    }
+                    continue;
+                }
             }
-        }
-
-        for (k, threads) in [(3, 1), (4, 2)] {
-            let start = Instant::now();
-            let packed = compressor
-                .compress_into(&items[..], &mut opts(threads), &mut into_dst)
-                .expect("compress_into");
             t[k].push(secs(start));
-            if rep == 0 {
-                let (used, segments) = &packed.output;
-                check_frames_packed(&into_dst[..*used], segments, &loop_out, &loop_ranges, name);
-            }
         }
     }
     drop(into_dst);
@@ -313,60 +324,60 @@ fn bench_corpus(
         let fr = slices(&frames.data, &frames.ranges);
         let mut loop_out = vec![0u8; input];
         let mut into_dst = uninit(input);
+        let used = loop_decompress(&fr, &mut loop_out);
+        assert_eq!(used, input);
+        assert!(
+            loop_out == corpus.data,
+            "{name}: the libzstd loop lost data"
+        );
         let start = Instant::now();
         loop_decompress(&fr, &mut loop_out);
         let reps = repetitions(cfg, secs(start));
         for rep in 0..reps {
-            let start = Instant::now();
-            let used = loop_decompress(&fr, &mut loop_out);
-            t[0].push(secs(start));
-
-            let start = Instant::now();
-            let sum = |l: &[usize]| l.iter().sum();
-            let used2 = two_threads(&fr, &lengths, sum, &mut two_out, loop_decompress);
-            t[5].push(secs(start));
-            assert_eq!(used2, used);
-            if rep == 0 {
-                assert_eq!(used, input);
-                assert!(
-                    loop_out == corpus.data,
-                    "{name}: the libzstd loop lost data"
-                );
-            }
-
-            for (k, threads) in [(1, 1), (2, 2)] {
+            for k in rotated(rep) {
                 let start = Instant::now();
-                let out = decompressor
-                    .decompress(&fr[..], None, &mut opts(threads))
-                    .expect("decompress");
-                t[k].push(secs(start));
-                if rep == 0 {
-                    let c = &out.output;
-                    assert_eq!(c.count(), items.len());
-                    for (i, item) in items.iter().enumerate() {
-                        assert!(
-                            c.get(i) == Some(*item),
-                            "{name}: decompress item {i} differs"
-                        );
+                match k {
+                    0 => assert_eq!(loop_decompress(&fr, &mut loop_out), used),
+                    5 => {
+                        let sum = |l: &[usize]| l.iter().sum();
+                        let used2 = two_threads(&fr, &lengths, sum, &mut two_out, loop_decompress);
+                        assert_eq!(used2, used);
+                    }
+                    1 | 2 => {
+                        let out = decompressor
+                            .decompress(&fr[..], None, &mut opts(k as i32))
+                            .expect("decompress");
+                        t[k].push(secs(start));
+                        if rep == 0 {
+                            let c = &out.output;
+                            assert_eq!(c.count(), items.len());
+                            for (i, item) in items.iter().enumerate() {
+                                assert!(
+                                    c.get(i) == Some(*item),
+                                    "{name}: decompress item {i} differs"
+                                );
+                            }
+                        }
+                        continue;
+                    }
+                    _ => {
+                        let packed = decompressor
+                            .decompress_into(&fr[..], None, &mut opts(k as i32 - 2), &mut into_dst)
+                            .expect("decompress_into");
+                        t[k].push(secs(start));
+                        if rep == 0 {
+                            let (used, segments) = &packed.output;
+                            assert_eq!(*used, input);
+                            let out = init_bytes(&into_dst[..*used]);
+                            for (i, (item, s)) in items.iter().zip(segments).enumerate() {
+                                let got = &out[s.offset as usize..(s.offset + s.length) as usize];
+                                assert!(got == *item, "{name}: decompress_into item {i} differs");
+                            }
+                        }
+                        continue;
                     }
                 }
-            }
-
-            for (k, threads) in [(3, 1), (4, 2)] {
-                let start = Instant::now();
-                let packed = decompressor
-                    .decompress_into(&fr[..], None, &mut opts(threads), &mut into_dst)
-                    .expect("decompress_into");
                 t[k].push(secs(start));
-                if rep == 0 {
-                    let (used, segments) = &packed.output;
-                    assert_eq!(*used, input);
-                    let out = init_bytes(&into_dst[..*used]);
-                    for (i, (item, s)) in items.iter().zip(segments).enumerate() {
-                        let got = &out[s.offset as usize..(s.offset + s.length) as usize];
-                        assert!(got == *item, "{name}: decompress_into item {i} differs");
-                    }
-                }
             }
         }
     }
@@ -429,6 +440,14 @@ fn bench_corpus(
         bound,
     };
     (summary, rows, frames)
+}
+
+/// The six timed runs of a step (0 loop, 1-2 zseg threads 1-2, 3-4 `_into` threads 1-2,
+/// 5 the reference), in an order that rotates with the repetition, so that no run always
+/// follows the same one (a run right after a two-thread one is measurably slower here).
+fn rotated(rep: usize) -> impl Iterator<Item = usize> {
+    const ORDER: [usize; 6] = [0, 5, 1, 2, 3, 4];
+    (0..6).map(move |j| ORDER[(j + rep) % 6])
 }
 
 /// Repetitions of a step whose baseline run took `secs`: at least `cfg.reps`, and for fast steps
