@@ -260,7 +260,8 @@ typedef struct zseg_batch_options {
     /**
      * Called on the thread that made the batch call (never concurrently): at least every 64
      * items or 16 MiB while the batch runs (when run on workers, as soon as the calling thread
-     * wakes), and once at the end with `items_done == items_total`. Returning nonzero from any
+     * wakes), and once at the end with `items_done == items_total` (so an empty batch gets one
+     * call, with 0 and 0). Returning nonzero from any
      * call, the last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins
      * over `ZSEG_ERR_PARTIAL`) and hands back no output. NULL: no reports.
      */
@@ -522,7 +523,8 @@ size_t zseg_compressor_memory_size(const struct zseg_compressor *c);
  * item i of `*out` is the frame of input item i, byte-identical to compressing that item alone
  * with libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty
  * collection); an item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with
- * `err->item` set. The items must stay readable and unchanged during the call (workers read
+ * `err->item` = the lowest such index, checked before any work and failing the whole call even
+ * in per-item mode (it is a bad argument, not a bad item). The items must stay readable and unchanged during the call (workers read
  * them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
  *
  * On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
@@ -664,8 +666,10 @@ size_t zseg_decompressor_memory_size(const struct zseg_decompressor *d);
  * checked and the output allocated once, exactly, before anything is decompressed.
  *
  * Per item: a truncated frame (a 0-byte item included), trailing bytes or a second frame,
- * corrupt data or a checksum mismatch is `ZSEG_ERR_ZSTD`; a missing or wrong dictionary
- * `ZSEG_ERR_DICTIONARY`; no content size and no size given `ZSEG_ERR_NO_CONTENT_SIZE`; a given
+ * a skippable frame (it holds no data), corrupt data or a checksum mismatch is
+ * `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (a frame made with a
+ * dictionary but without its ID in the header cannot be told from a corrupt one: decoding it
+ * without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given `ZSEG_ERR_NO_CONTENT_SIZE`; a given
  * size that differs from the header or the content `ZSEG_ERR_SIZE_MISMATCH` (the message names
  * both); over the item limit or the window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
  * Frames must stay readable and unchanged during the call. Output and ownership as for
@@ -704,8 +708,11 @@ zseg_result zseg_decompress_collection(const struct zseg_decompressor *d,
 /**
  * Decompresses `frames[0..n)` into the caller's `dst[0..dst_capacity)`: items back to back in
  * order, item i at `segments_out[i]` (an array of n), `*dst_used` = their total. Succeeds with
- * `dst_capacity` equal to the exact total (the sum of the sizes); a smaller one fails with
- * `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
+ * `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
+ * the headers) of the frames that pass the header checks, which all run before any work (in
+ * per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
+ * no room; one failing later, e.g. on a bad checksum, does, and its segment is empty). A
+ * smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
  * faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
  * `dst` bytes may be overwritten even when the call fails. Otherwise as
  * `zseg_decompress_slices`. Thread-safe.
@@ -744,10 +751,14 @@ const char *zseg_result_str(zseg_result code);
  * the concatenation of the items; any seekable reader finds item i directly.
  *
  * Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
- * `path` is untouched. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS`. The format stores sizes in 32
- * bits: a frame or item over 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and
- * zstd's reference seekable reader accepts items up to 1 GiB only). A frame without content
- * size is `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
+ * `path` is untouched. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+ * `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
+ * exactly one complete standard data frame (magic number, every block present, nothing after
+ * it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
+ * magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over
+ * 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable
+ * reader accepts items up to 1 GiB only). A frame without content size is
+ * `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
  * Thread-safe.
  */
 zseg_result zseg_seekable_write(const struct zseg_collection *frames,

@@ -262,18 +262,8 @@ impl Decompressor {
                 ),
             ));
         }
-        match zstd::frame_length(frame, &h) {
-            Err(FrameEnd::Truncated) => Err(truncated(frame.len())),
-            Err(FrameEnd::ReservedBlock) => Err(corrupt("a block has the reserved type")),
-            Ok(len) if len < frame.len() => Err(Error::new(
-                ErrorKind::Zstd,
-                format!(
-                    "{} trailing byte(s) after the frame (a second frame or garbage)",
-                    frame.len() - len
-                ),
-            )),
-            Ok(_) => Ok(size),
-        }
+        check_frame_end(frame, &h)?;
+        Ok(size)
     }
 
     /// Why a frame decoded to more than the `expected` bytes its plan gave it room for.
@@ -291,17 +281,7 @@ impl Decompressor {
 
     /// The header of a data frame.
     fn header(&self, frame: &[u8]) -> Result<FrameHeader> {
-        let h = zstd::frame_header(frame, self.magicless).map_err(|e| match e {
-            HeaderError::Truncated => truncated(frame.len()),
-            HeaderError::Zstd(e) => zstd_error(e, "invalid frame header"),
-        })?;
-        if h.skippable {
-            return Err(Error::new(
-                ErrorKind::Zstd,
-                "a skippable frame is not a data frame",
-            ));
-        }
-        Ok(h)
+        data_frame_header(frame, self.magicless)
     }
 
     fn new_context(&self) -> Result<DCtx> {
@@ -315,6 +295,38 @@ impl Decompressor {
             dctx.ref_ddict(dict).map_err(fail)?;
         }
         Ok(dctx)
+    }
+}
+
+/// The header of the data frame at the start of `frame` (a skippable frame is an error).
+pub(crate) fn data_frame_header(frame: &[u8], magicless: bool) -> Result<FrameHeader> {
+    let h = zstd::frame_header(frame, magicless).map_err(|e| match e {
+        HeaderError::Truncated => truncated(frame.len()),
+        HeaderError::Zstd(e) => zstd_error(e, "invalid frame header"),
+    })?;
+    if h.skippable {
+        return Err(Error::new(
+            ErrorKind::Zstd,
+            "a skippable frame is not a data frame",
+        ));
+    }
+    Ok(h)
+}
+
+/// Checks that the data frame with header `h` ends exactly where `frame` does: no truncated
+/// block, no trailing bytes (a second frame or garbage).
+pub(crate) fn check_frame_end(frame: &[u8], h: &FrameHeader) -> Result<()> {
+    match zstd::frame_length(frame, h) {
+        Err(FrameEnd::Truncated) => Err(truncated(frame.len())),
+        Err(FrameEnd::ReservedBlock) => Err(corrupt("a block has the reserved type")),
+        Ok(len) if len < frame.len() => Err(Error::new(
+            ErrorKind::Zstd,
+            format!(
+                "{} trailing byte(s) after the frame (a second frame or garbage)",
+                frame.len() - len
+            ),
+        )),
+        Ok(_) => Ok(()),
     }
 }
 
@@ -528,6 +540,44 @@ mod tests {
                 .unwrap_err();
             assert_eq!(err.kind, ErrorKind::DstTooSmall);
         }
+    }
+
+    #[test]
+    fn in_per_item_mode_into_dst_needs_room_only_for_frames_whose_header_passes() {
+        let items = corpus::json_records(5, 21);
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::Checksum, 1).unwrap();
+        let mut frames = compress(&c, &items);
+        let sizes: Vec<usize> = items.iter().map(Vec::len).collect();
+        let total: usize = sizes.iter().sum();
+        let d = Decompressor::new();
+        // Frame 2 cut to its first 3 bytes fails the header checks; frame 3 with a spoiled
+        // checksum fails only when decoded.
+        frames[2].truncate(3);
+        let last = frames[3].len() - 1;
+        frames[3][last] ^= 0xff;
+        let run = |capacity: usize| {
+            let mut dst = vec![MaybeUninit::new(0u8); capacity];
+            d.decompress_into(&views(&frames)[..], None, &mut opts(2, true), &mut dst)
+                .map(|p| {
+                    (
+                        p.output,
+                        p.failures.iter().map(|e| e.item).collect::<Vec<_>>(),
+                    )
+                })
+        };
+        let room = total - sizes[2];
+        let ((used, segs), failed) = run(room).unwrap();
+        assert_eq!(failed, [Some(2), Some(3)]);
+        assert_eq!(used, room - sizes[3], "failed items are empty");
+        assert_eq!((segs[2].length, segs[3].length), (0, 0));
+        assert_eq!(segs[4].length, sizes[4] as u64);
+        let err = run(room - 1).unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::DstTooSmall,
+            "frame 3 still needs its room"
+        );
     }
 
     /// Frames of `items` with one bad frame at `bad`, made by `spoil`.

@@ -10,9 +10,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::buffer::{Buffer, Segment, Storage};
 use crate::collection::Collection;
+use crate::decompress::{check_frame_end, data_frame_header};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mmap::{self, Mmap};
-use crate::zstd;
 
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A5E;
 const SEEKABLE_MAGIC: u32 = 0x8F92_EAB1;
@@ -416,8 +416,10 @@ fn temporary_path(path: &Path) -> PathBuf {
 
 /// Appends the seek table entry of `frame` to `entries`.
 fn table_entry(frame: &[u8], checksums: bool, entries: &mut Vec<u8>) -> Result<()> {
-    let h = zstd::frame_header(frame, false)
-        .map_err(|_| corrupt("not a complete standard zstd frame".into()))?;
+    // Any zstd decoder must read the file as these frames back to back: each item must be
+    // exactly one complete standard frame.
+    let h = data_frame_header(frame, false)?;
+    check_frame_end(frame, &h)?;
     let size = h.content_size.ok_or_else(|| {
         Error::new(
             ErrorKind::NoContentSize,
@@ -565,6 +567,45 @@ mod tests {
         let err = w.append(&plain).unwrap_err();
         assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(4)));
         drop(w); // unfinished
+        remove_empty_dir(&dir);
+    }
+
+    /// A collection of one buffer holding `items` back to back.
+    fn collection_of(items: &[Vec<u8>]) -> Collection {
+        let mut segments = Vec::new();
+        let mut offset = 0;
+        for item in items {
+            segments.push(Segment {
+                offset,
+                length: item.len() as u64,
+            });
+            offset += item.len() as u64;
+        }
+        let buffer = Buffer::from_vec(items.concat(), segments).unwrap();
+        Collection::new(vec![Arc::new(buffer)]).unwrap()
+    }
+
+    #[test]
+    fn only_items_that_are_exactly_one_whole_frame_are_written() {
+        let f = frames(&corpus::json_records(2, 5), false);
+        let (a, b) = (f.get(0).unwrap(), f.get(1).unwrap());
+        let skippable = [&0x184D_2A50u32.to_le_bytes()[..], &[0, 0, 0, 0]].concat();
+        let bad: [(&str, Vec<u8>); 6] = [
+            ("two frames", [a, b].concat()),
+            ("a trailing byte", [a, &[0]].concat()),
+            ("one byte short", a[..a.len() - 1].to_vec()),
+            ("the header only", a[..6].to_vec()),
+            ("a skippable frame", skippable),
+            ("garbage", b"not a frame at all".to_vec()),
+        ];
+        let dir = scratch_dir("whole-frames");
+        let path = dir.join("t.zst");
+        for (what, item) in bad {
+            let err = write(&collection_of(&[a.to_vec(), item]), &path, false).unwrap_err();
+            assert_eq!((err.kind, err.item), (ErrorKind::Zstd, Some(1)), "{what}");
+        }
+        write(&collection_of(&[a.to_vec(), b.to_vec()]), &path, false).unwrap();
+        std::fs::remove_file(&path).unwrap();
         remove_empty_dir(&dir);
     }
 

@@ -520,6 +520,56 @@ static void test_seekable_frames_without_content_size_cannot_be_written(void) {
     free_items(&it);
 }
 
+/* Each item must be exactly one whole standard frame: anything else would make a file that
+   zstd cannot decode, so the writer refuses it (ZSEG_ERR_ZSTD, err->item) and writes nothing. */
+static void test_seekable_items_that_are_not_exactly_one_whole_frame_are_refused(void) {
+    items it = make_items(3, 14);
+    zseg_collection *frames = compress_items(&it, 0, 0);
+    REQUIRE(frames != NULL);
+    zseg_slice a, b;
+    REQUIRE_OK(zseg_collection_get(frames, 0, &a));
+    REQUIRE_OK(zseg_collection_get(frames, 1, &b));
+    REQUIRE(a.len > 8 && b.len > 0);
+    uint8_t *data = xmalloc(2 * (a.len + b.len) + 16);
+    static const uint8_t skippable[8] = {0x50, 0x2A, 0x4D, 0x18, 0, 0, 0, 0};
+    struct {
+        const char *what;
+        size_t len; /* of the bad item, written after a copy of frame a */
+    } cases[] = {{"two frames", a.len + b.len}, {"a trailing byte", a.len + 1},
+                 {"one byte short", a.len - 1}, {"the header only", 6},
+                 {"a skippable frame", sizeof skippable}};
+    char path[512];
+    path_in_tmp(path, sizeof path, "notoneframe.zst");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memcpy(data, a.ptr, a.len);
+        uint8_t *bad = data + a.len;
+        if (k == 4) {
+            memcpy(bad, skippable, sizeof skippable);
+        } else {
+            memcpy(bad, a.ptr, a.len);
+            memcpy(bad + a.len, b.ptr, b.len);
+            if (k == 1) bad[a.len] = 0;
+        }
+        zseg_segment segs[2] = {{0, a.len}, {a.len, cases[k].len}};
+        zseg_buffer *buf = NULL;
+        zseg_collection *c = NULL;
+        REQUIRE_OK(zseg_buffer_new_copy(data, a.len + cases[k].len, segs, 2, &buf, CHECK_ERR));
+        const zseg_buffer *bufs[1] = {buf};
+        REQUIRE_OK(zseg_collection_new(bufs, 1, &c, CHECK_ERR));
+        CHECK_RC(zseg_seekable_write(c, path, 0, CHECK_ERR), ZSEG_ERR_ZSTD);
+        CHECK_EQ_U64(check_err_.item, 1);
+        CHECK(check_err_.message[0] != '\0');
+        if (check_err_.code != ZSEG_ERR_ZSTD) fprintf(stderr, "  case: %s\n", cases[k].what);
+        CHECK(access(path, F_OK) != 0);
+        zseg_collection_free(c);
+        zseg_buffer_free(buf);
+    }
+    CHECK(!dir_has_leftovers());
+    free(data);
+    zseg_collection_free(frames);
+    free_items(&it);
+}
+
 /* A file written by hand (as another seekable writer would): frames without content sizes,
    the sizes only in the table. */
 static void test_seekable_opens_a_hand_written_table_of_frames_without_content_size(void) {
@@ -832,6 +882,7 @@ int main(void) {
     RUN_TEST(test_seekable_frames_outlive_the_handle_when_held_by_a_collection);
     RUN_TEST(test_seekable_empty_collection_writes_a_file_of_zero_frames);
     RUN_TEST(test_seekable_frames_without_content_size_cannot_be_written);
+    RUN_TEST(test_seekable_items_that_are_not_exactly_one_whole_frame_are_refused);
     RUN_TEST(test_seekable_opens_a_hand_written_table_of_frames_without_content_size);
     RUN_TEST(test_seekable_truncated_files_are_rejected_at_every_length);
     RUN_TEST(test_seekable_damaged_tables_are_rejected);

@@ -30,7 +30,8 @@ pub struct zseg_batch_options {
     pub item_results: *mut zseg_result,
     /// Called on the thread that made the batch call (never concurrently): at least every 64
     /// items or 16 MiB while the batch runs (when run on workers, as soon as the calling thread
-    /// wakes), and once at the end with `items_done == items_total`. Returning nonzero from any
+    /// wakes), and once at the end with `items_done == items_total` (so an empty batch gets one
+    /// call, with 0 and 0). Returning nonzero from any
     /// call, the last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins
     /// over `ZSEG_ERR_PARTIAL`) and hands back no output. NULL: no reports.
     pub progress: zseg_progress_fn,

@@ -158,7 +158,8 @@ fn compress_to_collection<I: Items + ?Sized>(
 /// item i of `*out` is the frame of input item i, byte-identical to compressing that item alone
 /// with libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty
 /// collection); an item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with
-/// `err->item` set. The items must stay readable and unchanged during the call (workers read
+/// `err->item` = the lowest such index, checked before any work and failing the whole call even
+/// in per-item mode (it is a bad argument, not a bad item). The items must stay readable and unchanged during the call (workers read
 /// them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
 ///
 /// On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`

@@ -188,8 +188,10 @@ fn decompress_to_collection<I: Items + ?Sized>(
 /// checked and the output allocated once, exactly, before anything is decompressed.
 ///
 /// Per item: a truncated frame (a 0-byte item included), trailing bytes or a second frame,
-/// corrupt data or a checksum mismatch is `ZSEG_ERR_ZSTD`; a missing or wrong dictionary
-/// `ZSEG_ERR_DICTIONARY`; no content size and no size given `ZSEG_ERR_NO_CONTENT_SIZE`; a given
+/// a skippable frame (it holds no data), corrupt data or a checksum mismatch is
+/// `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (a frame made with a
+/// dictionary but without its ID in the header cannot be told from a corrupt one: decoding it
+/// without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given `ZSEG_ERR_NO_CONTENT_SIZE`; a given
 /// size that differs from the header or the content `ZSEG_ERR_SIZE_MISMATCH` (the message names
 /// both); over the item limit or the window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
 /// Frames must stay readable and unchanged during the call. Output and ownership as for
@@ -249,8 +251,11 @@ pub extern "C" fn zseg_decompress_collection(
 
 /// Decompresses `frames[0..n)` into the caller's `dst[0..dst_capacity)`: items back to back in
 /// order, item i at `segments_out[i]` (an array of n), `*dst_used` = their total. Succeeds with
-/// `dst_capacity` equal to the exact total (the sum of the sizes); a smaller one fails with
-/// `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
+/// `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
+/// the headers) of the frames that pass the header checks, which all run before any work (in
+/// per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
+/// no room; one failing later, e.g. on a bad checksum, does, and its segment is empty). A
+/// smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
 /// faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
 /// `dst` bytes may be overwritten even when the call fails. Otherwise as
 /// `zseg_decompress_slices`. Thread-safe.

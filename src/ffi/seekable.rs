@@ -34,10 +34,14 @@ fn path<'a>(p: *const c_char) -> Result<&'a Path> {
 /// the concatenation of the items; any seekable reader finds item i directly.
 ///
 /// Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
-/// `path` is untouched. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS`. The format stores sizes in 32
-/// bits: a frame or item over 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and
-/// zstd's reference seekable reader accepts items up to 1 GiB only). A frame without content
-/// size is `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
+/// `path` is untouched. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+/// `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
+/// exactly one complete standard data frame (magic number, every block present, nothing after
+/// it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
+/// magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over
+/// 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable
+/// reader accepts items up to 1 GiB only). A frame without content size is
+/// `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_seekable_write(
