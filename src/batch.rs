@@ -160,7 +160,13 @@ pub(crate) fn to_collection(
     reserve(&mut buffers, outputs.len())?;
     for (mut data, segments) in outputs {
         if trim {
-            data.shrink_to_fit();
+            // A buffer the pool keeps when freed stays as large as a batch like this one asks
+            // for, with its unused pages given back; smaller ones are trimmed to their length.
+            if recycle::keeps(data.capacity()) {
+                crate::mmap::release_spare(&mut data);
+            } else {
+                data.shrink_to_fit();
+            }
         }
         buffers.push(Arc::new(Buffer::from_valid(
             Box::new(Recycled(data)),

@@ -1,11 +1,12 @@
 //! A read-only memory mapping of a whole file, used as buffer storage.
 //!
 //! Like `zstd.rs` for zstd, this is the one module that calls the operating system's `mmap`;
-//! it also holds the other hints about memory (huge pages, prefetch).
+//! it also holds the other hints about memory (huge pages, giving pages back, prefetch).
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
 
 /// A private, read-only mapping of a file; unmapped on drop.
 pub struct Mmap {
@@ -90,6 +91,39 @@ pub fn advise_huge_pages<T>(region: &mut [T]) {
     }
 }
 
+/// The system's page size, read once.
+fn page_size() -> usize {
+    static PAGE: OnceLock<usize> = OnceLock::new();
+    // SAFETY: sysconf has no preconditions; a failure (-1) falls back to 4 KiB.
+    *PAGE.get_or_init(|| {
+        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+    })
+}
+
+/// Gives the whole pages of `v`'s unused capacity back to the kernel (`MADV_DONTNEED`), so that
+/// they stop counting as resident memory; `v` keeps its contents and its capacity, so a later
+/// batch that needs that much room can still reuse it, faulting in only the pages it touches
+/// beyond `v`'s current length. Advisory: errors are ignored.
+pub fn release_spare(v: &mut Vec<u8>) {
+    let page = page_size();
+    let spare = v.spare_capacity_mut();
+    let start = spare.as_mut_ptr() as usize;
+    let end = start + spare.len();
+    let (first, last) = (start.next_multiple_of(page), end / page * page);
+    if first < last {
+        // SAFETY: [first, last) lies inside v's allocation, past its initialized length: bytes
+        // that are written before they are ever read. MADV_DONTNEED only drops the pages of that
+        // range (they read back as zeros), never memory outside it.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_DONTNEED,
+            )
+        };
+    }
+}
+
 /// How many items ahead of the one it reads a pass over scattered items prefetches (see
 /// [`prefetch`]): enough to cover a miss to memory, few enough to stay in the cache.
 pub(crate) const PREFETCH_AHEAD: usize = 16;
@@ -108,4 +142,42 @@ pub fn prefetch(bytes: &[u8]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = bytes;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How many of the whole pages in `[start, end)` are resident.
+    fn resident_pages(start: usize, end: usize) -> usize {
+        let page = page_size();
+        let (first, last) = (start.next_multiple_of(page), end / page * page);
+        let mut flags = vec![0u8; (last - first) / page];
+        // SAFETY: [first, last) is page-aligned memory of the caller's live allocation, and
+        // `flags` has one byte per page, as mincore requires.
+        let ret =
+            unsafe { libc::mincore(first as *mut libc::c_void, last - first, flags.as_mut_ptr()) };
+        assert_eq!(ret, 0, "mincore failed");
+        flags.iter().filter(|&&f| f & 1 == 1).count()
+    }
+
+    #[test]
+    fn released_spare_pages_stop_being_resident_while_contents_and_capacity_stay() {
+        let page = page_size();
+        let mut v: Vec<u8> = Vec::with_capacity(64 * page);
+        v.resize(64 * page, 7); // every page touched
+        v.truncate(page + 10);
+        let capacity = v.capacity();
+        let (start, end) = (
+            v.as_ptr() as usize + v.len(),
+            v.as_ptr() as usize + capacity,
+        );
+        assert!(resident_pages(start, end) >= 60, "the pages were touched");
+        release_spare(&mut v);
+        assert_eq!(resident_pages(start, end), 0);
+        assert_eq!(v.capacity(), capacity);
+        assert!(v.iter().all(|&b| b == 7));
+        v.resize(64 * page, 9); // the released pages are usable again
+        assert!(v[page + 10..].iter().all(|&b| b == 9));
+    }
 }
