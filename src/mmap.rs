@@ -4,6 +4,7 @@
 //! it also holds the other hints about memory (huge pages, giving pages back, prefetch).
 
 use std::fs::File;
+use std::mem::MaybeUninit;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
@@ -70,25 +71,25 @@ impl Drop for Mmap {
     }
 }
 
-/// Asks the kernel to back the 2 MiB-aligned part of `region` with transparent huge pages, so
-/// that first touches fault once per 2 MiB instead of once per 4 KiB. Advisory: errors (no THP
-/// support) are ignored.
-pub fn advise_huge_pages<T>(region: &mut [T]) {
-    const HUGE: usize = 2 << 20;
+/// Applies `advice` to the whole `align`-sized blocks inside `region` (memory this process owns
+/// and that the caller holds exclusively). Advisory: errors are ignored.
+fn advise(region: &mut [MaybeUninit<u8>], align: usize, advice: libc::c_int) {
     let start = region.as_mut_ptr() as usize;
-    let end = start + std::mem::size_of_val(region);
-    let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
+    let end = start + region.len();
+    let (first, last) = (start.next_multiple_of(align), end / align * align);
     if first < last {
-        // SAFETY: [first, last) lies inside memory this process owns; MADV_HUGEPAGE changes
-        // only how it is backed, never its contents.
-        unsafe {
-            libc::madvise(
-                first as *mut libc::c_void,
-                last - first,
-                libc::MADV_HUGEPAGE,
-            )
-        };
+        // SAFETY: [first, last) lies inside `region`, which the caller borrows exclusively. The
+        // advice used here changes how those pages are backed (MADV_HUGEPAGE) or drops them so
+        // they read back as zeros (MADV_DONTNEED): any bytes are valid `MaybeUninit<u8>`, and
+        // memory outside the range is never affected.
+        unsafe { libc::madvise(first as *mut libc::c_void, last - first, advice) };
     }
+}
+
+/// Asks the kernel to back `region` with transparent huge pages (its 2 MiB-aligned part), so
+/// that first touches fault once per 2 MiB instead of once per 4 KiB.
+pub fn advise_huge_pages(region: &mut [MaybeUninit<u8>]) {
+    advise(region, 2 << 20, libc::MADV_HUGEPAGE);
 }
 
 /// The system's page size, read once.
@@ -103,25 +104,9 @@ fn page_size() -> usize {
 /// Gives the whole pages of `v`'s unused capacity back to the kernel (`MADV_DONTNEED`), so that
 /// they stop counting as resident memory; `v` keeps its contents and its capacity, so a later
 /// batch that needs that much room can still reuse it, faulting in only the pages it touches
-/// beyond `v`'s current length. Advisory: errors are ignored.
+/// beyond `v`'s current length.
 pub fn release_spare(v: &mut Vec<u8>) {
-    let page = page_size();
-    let spare = v.spare_capacity_mut();
-    let start = spare.as_mut_ptr() as usize;
-    let end = start + spare.len();
-    let (first, last) = (start.next_multiple_of(page), end / page * page);
-    if first < last {
-        // SAFETY: [first, last) lies inside v's allocation, past its initialized length: bytes
-        // that are written before they are ever read. MADV_DONTNEED only drops the pages of that
-        // range (they read back as zeros), never memory outside it.
-        unsafe {
-            libc::madvise(
-                first as *mut libc::c_void,
-                last - first,
-                libc::MADV_DONTNEED,
-            )
-        };
-    }
+    advise(v.spare_capacity_mut(), page_size(), libc::MADV_DONTNEED);
 }
 
 /// How many items ahead of the one it reads a pass over scattered items prefetches (see
