@@ -261,29 +261,46 @@ impl CCtx {
         flags: FrameFlags,
     ) -> Result<usize, ZstdError> {
         debug_assert!(!src.is_empty(), "0 means unknown size to ZSTD_getParams");
-        // SAFETY: pure table lookup.
-        let mut params = unsafe { sys::ZSTD_getParams(level, src.len() as u64, 0) };
-        params.fParams = sys::ZSTD_frameParameters {
-            contentSizeFlag: i32::from(flags.content_size),
-            checksumFlag: i32::from(flags.checksum),
-            noDictIDFlag: i32::from(!flags.dict_id),
-        };
         let spare = dst.spare();
-        // SAFETY: src is readable for src.len() bytes and spare writable for spare.len() bytes;
-        // no dictionary; zstd never writes past the capacity it is given.
-        let n = check(unsafe {
-            sys::ZSTD_compress_advanced(
-                self.0.as_ptr(),
-                spare.as_mut_ptr().cast::<c_void>(),
-                spare.len(),
-                src.as_ptr().cast::<c_void>(),
-                src.len(),
-                std::ptr::null(),
-                0,
-                params,
-            )
-        })?;
-        // SAFETY: ZSTD_compress_advanced initialized the first n bytes of spare.
+        let (out, capacity) = (spare.as_mut_ptr().cast::<c_void>(), spare.len());
+        let n = if flags.content_size && !flags.checksum {
+            // zstd's default flags: `ZSTD_compressCCtx` itself, which also skips the parameter
+            // check of `ZSTD_compress_advanced` (its parameters come from zstd's own table).
+            // SAFETY: src is readable for src.len() bytes and out writable for capacity bytes;
+            // zstd never writes past the capacity it is given.
+            check(unsafe {
+                sys::ZSTD_compressCCtx(
+                    self.0.as_ptr(),
+                    out,
+                    capacity,
+                    src.as_ptr().cast::<c_void>(),
+                    src.len(),
+                    level,
+                )
+            })?
+        } else {
+            // SAFETY: pure table lookup.
+            let mut params = unsafe { sys::ZSTD_getParams(level, src.len() as u64, 0) };
+            params.fParams = sys::ZSTD_frameParameters {
+                contentSizeFlag: i32::from(flags.content_size),
+                checksumFlag: i32::from(flags.checksum),
+                noDictIDFlag: i32::from(!flags.dict_id),
+            };
+            // SAFETY: as above; no dictionary.
+            check(unsafe {
+                sys::ZSTD_compress_advanced(
+                    self.0.as_ptr(),
+                    out,
+                    capacity,
+                    src.as_ptr().cast::<c_void>(),
+                    src.len(),
+                    std::ptr::null(),
+                    0,
+                    params,
+                )
+            })?
+        };
+        // SAFETY: zstd initialized the first n bytes of spare.
         unsafe { dst.advance(n) };
         Ok(n)
     }
