@@ -6,9 +6,9 @@
 //! ZSEG_BENCH_QUICK=1 cargo bench --bench batch
 //! ```
 //!
-//! For each built-in corpus at level 3 it times (interleaved in an order that rotates with each
-//! repetition, median of the repetitions; steps whose baseline is fast get more repetitions, up
-//! to 41):
+//! For each built-in corpus at level 3 it times (interleaved, in an order that changes with each
+//! repetition so that every run follows every other equally often; median of the repetitions;
+//! steps whose baseline is fast get more repetitions, up to 41):
 //! - compression: a plain loop of `ZSTD_compressCCtx` with one reused context writing into one
 //!   preallocated buffer; zseg `compress` at threads 1 and 2 (a new collection each time);
 //!   `compress_into` at threads 1 and 2 with a reused destination, as the loop has;
@@ -443,11 +443,13 @@ fn bench_corpus(
 }
 
 /// The six timed runs of a step (0 loop, 1-2 zseg threads 1-2, 3-4 `_into` threads 1-2,
-/// 5 the reference), in an order that rotates with the repetition, so that no run always
-/// follows the same one (a run right after a two-thread one is measurably slower here).
+/// 5 the reference) in the order of repetition `rep`: the rows of a balanced Latin square
+/// (Williams), so that over six repetitions every run follows every other run once and no run
+/// always comes right after the same one (a run right after a two-thread one is measurably
+/// slower here).
 fn rotated(rep: usize) -> impl Iterator<Item = usize> {
-    const ORDER: [usize; 6] = [0, 5, 1, 2, 3, 4];
-    (0..6).map(move |j| ORDER[(j + rep) % 6])
+    const FIRST_ROW: [usize; 6] = [0, 1, 5, 2, 4, 3];
+    (0..6).map(move |j| (FIRST_ROW[j] + rep) % 6)
 }
 
 /// Repetitions of a step whose baseline run took `secs`: at least `cfg.reps`, and for fast steps
