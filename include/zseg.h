@@ -439,10 +439,10 @@ zseg_result zseg_collection_new(const struct zseg_buffer *const *buffers,
  * Frees a collection and its references to its buffers (a buffer whose last holder this was
  * is freed, and a borrowed one released, on this thread). NULL is a no-op.
  *
- * Output buffers of 1 MiB or more that a batch call made are not returned to the allocator
- * but kept for the next batch of about the same size (process-wide, at most 32 MiB in all,
- * the oldest dropped first), so that repeated batches write into memory that is already
- * mapped instead of paying a page fault per page.
+ * Output buffers of 1 MiB to 32 MiB that a batch call made are not returned to the allocator
+ * but kept for later batches (process-wide, at most 32 MiB in all, the oldest dropped first),
+ * so that repeated batches write mostly into memory that is already mapped instead of paying
+ * a page fault per page.
  */
 void zseg_collection_free(struct zseg_collection *c);
 
@@ -534,11 +534,9 @@ size_t zseg_compressor_memory_size(const struct zseg_compressor *c);
  *
  * On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
  * receives a collection the caller frees with `zseg_collection_free`; otherwise it is
- * untouched and nothing is leaked. Each output buffer holds the frames of a run of items
- * (up to a few MiB of input); one of 1 MiB or more keeps the address space of its items'
- * compress bound, with the pages past its frames given back to the system (they are not
- * resident), so that once freed it can serve a later batch (see `zseg_collection_free`);
- * smaller ones are trimmed to their frames. Thread-safe (see `zseg_compressor_new`).
+ * untouched and nothing is leaked. Each output buffer holds the frames of a run of items (up
+ * to a few MiB of input), trimmed to their size when the batch ends. Thread-safe (see
+ * `zseg_compressor_new`).
  */
 zseg_result zseg_compress_slices(const struct zseg_compressor *c,
                                  const struct zseg_slice *items,

@@ -1,16 +1,15 @@
 //! The parallel engine, written once for compression and decompression.
 //!
 //! Items are split into contiguous chunks of roughly equal weight; each chunk runs on one
-//! worker of a cached rayon pool with one zstd context, writes its outputs back to back into
-//! its own region, and records one segment per item. Small batches run inline on the calling
-//! thread. Progress is reported and cancellation decided on the calling thread only.
+//! worker with one zstd context, writes its outputs back to back into its own region, and
+//! records one segment per item. The workers are threads of a cached rayon pool and, unless a
+//! progress callback needs it free, the calling thread itself. Small batches run inline on the
+//! calling thread. Progress is reported and cancellation decided on the calling thread only.
 
 use std::mem::MaybeUninit;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
-
-use rayon::prelude::*;
 
 use crate::buffer::{Buffer, Segment};
 use crate::collection::Collection;
@@ -160,13 +159,7 @@ pub(crate) fn to_collection(
     reserve(&mut buffers, outputs.len())?;
     for (mut data, segments) in outputs {
         if trim {
-            // A buffer the pool keeps when freed stays as large as a batch like this one asks
-            // for, with its unused pages given back; smaller ones are trimmed to their length.
-            if recycle::keeps(data.capacity()) {
-                crate::mmap::release_spare(&mut data);
-            } else {
-                data.shrink_to_fit();
-            }
+            data.shrink_to_fit();
         }
         buffers.push(Arc::new(Buffer::from_valid(
             Box::new(Recycled(data)),
@@ -326,13 +319,39 @@ pub(crate) fn map_parts<T: Send, R: Send>(
         return Ok(vec![f(0, slots)]);
     }
     let part = slots.len().div_ceil(workers * 4).max(MIN_PART_SLOTS);
-    Ok(pool(workers)?.install(|| {
-        slots
-            .par_chunks_mut(part)
-            .enumerate()
-            .map(|(k, p)| f(k * part, p))
-            .collect()
-    }))
+    let parts = slots.chunks_mut(part).enumerate().collect();
+    share(workers, parts, |(k, p)| f(k * part, p))
+}
+
+/// Runs `each` over `pieces` on the calling thread and, at the same time, on `workers - 1`
+/// threads of the pool, each taking the next piece from a shared queue until none is left (so
+/// the work starts at once and all finish together); returns the results in the pieces' order.
+fn share<P: Send, R: Send>(
+    workers: usize,
+    pieces: Vec<P>,
+    each: impl Fn(P) -> R + Sync,
+) -> Result<Vec<R>> {
+    let mut results = Vec::new();
+    reserve(&mut results, pieces.len())?;
+    results.resize_with(pieces.len(), || Mutex::new(None));
+    let queue = Mutex::new(pieces.into_iter().enumerate());
+    let work = || loop {
+        // The queue stays locked only while a piece is taken, never while it runs.
+        let Some((k, piece)) = lock(&queue).next() else {
+            break;
+        };
+        *lock(&results[k]) = Some(each(piece));
+    };
+    pool(workers - 1)?.in_place_scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    Ok(results
+        .into_iter()
+        .filter_map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect())
 }
 
 /// CPUs this process may use, read once (the lookup parses cgroup files).
@@ -507,6 +526,9 @@ fn execute<J: Job, D: Dst + Send>(
             let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
             reports.push(r);
         }
+    } else if !ctl.wants_progress {
+        // Nobody to report to: the calling thread is one of the workers.
+        reports = share(workers, tasks, |task| run_task(job, &ctl, task, &mut || {}))?;
     } else {
         reports.resize_with(tasks.len(), Report::default);
         let pool = pool(workers)?;
@@ -613,4 +635,38 @@ fn run_task<J: Job, D: Dst>(
     }
     job.recycle(ctx);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    #[test]
+    fn shared_parts_run_on_the_calling_thread_and_a_worker_at_once() {
+        if cpus() < 2 {
+            return; // one CPU: everything runs inline
+        }
+        let caller = std::thread::current().id();
+        let seen = Mutex::new(HashSet::new());
+        let both = Condvar::new();
+        let mut slots = vec![0u8; 2 * MIN_PART_SLOTS];
+        // Each part waits (up to 5 s) until two threads have started one: a part that runs
+        // while the other thread cannot start (say, the queue still locked) sees only itself.
+        let seen_by_part = map_parts(2, &mut slots, |first, part| {
+            part.fill(1);
+            let mut ids = lock(&seen);
+            ids.insert(std::thread::current().id());
+            both.notify_all();
+            let (ids, _) = both
+                .wait_timeout_while(ids, Duration::from_secs(5), |ids| ids.len() < 2)
+                .unwrap();
+            (first, ids.len())
+        })
+        .unwrap();
+        assert_eq!(seen_by_part, [(0, 2), (MIN_PART_SLOTS, 2)]);
+        assert!(seen.into_inner().unwrap().contains(&caller));
+        assert!(slots.iter().all(|&b| b == 1), "every part ran once");
+    }
 }

@@ -1,13 +1,11 @@
 //! A read-only memory mapping of a whole file, used as buffer storage.
 //!
 //! Like `zstd.rs` for zstd, this is the one module that calls the operating system's `mmap`;
-//! it also holds the other hints about memory (huge pages, giving pages back, prefetch).
+//! it also holds the other hints about memory (huge pages, prefetch).
 
 use std::fs::File;
-use std::mem::MaybeUninit;
 use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
-use std::sync::OnceLock;
 
 /// A private, read-only mapping of a file; unmapped on drop.
 pub struct Mmap {
@@ -71,42 +69,25 @@ impl Drop for Mmap {
     }
 }
 
-/// Applies `advice` to the whole `align`-sized blocks inside `region` (memory this process owns
-/// and that the caller holds exclusively). Advisory: errors are ignored.
-fn advise(region: &mut [MaybeUninit<u8>], align: usize, advice: libc::c_int) {
+/// Asks the kernel to back the 2 MiB-aligned part of `region` with transparent huge pages, so
+/// that first touches fault once per 2 MiB instead of once per 4 KiB. Advisory: errors (no THP
+/// support) are ignored.
+pub fn advise_huge_pages<T>(region: &mut [T]) {
+    const HUGE: usize = 2 << 20;
     let start = region.as_mut_ptr() as usize;
-    let end = start + region.len();
-    let (first, last) = (start.next_multiple_of(align), end / align * align);
+    let end = start + std::mem::size_of_val(region);
+    let (first, last) = (start.next_multiple_of(HUGE), end / HUGE * HUGE);
     if first < last {
-        // SAFETY: [first, last) lies inside `region`, which the caller borrows exclusively. The
-        // advice used here changes how those pages are backed (MADV_HUGEPAGE) or drops them so
-        // they read back as zeros (MADV_DONTNEED): any bytes are valid `MaybeUninit<u8>`, and
-        // memory outside the range is never affected.
-        unsafe { libc::madvise(first as *mut libc::c_void, last - first, advice) };
+        // SAFETY: [first, last) lies inside memory this process owns; MADV_HUGEPAGE changes
+        // only how it is backed, never its contents.
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_HUGEPAGE,
+            )
+        };
     }
-}
-
-/// Asks the kernel to back `region` with transparent huge pages (its 2 MiB-aligned part), so
-/// that first touches fault once per 2 MiB instead of once per 4 KiB.
-pub fn advise_huge_pages(region: &mut [MaybeUninit<u8>]) {
-    advise(region, 2 << 20, libc::MADV_HUGEPAGE);
-}
-
-/// The system's page size, read once.
-fn page_size() -> usize {
-    static PAGE: OnceLock<usize> = OnceLock::new();
-    // SAFETY: sysconf has no preconditions; a failure (-1) falls back to 4 KiB.
-    *PAGE.get_or_init(|| {
-        usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
-    })
-}
-
-/// Gives the whole pages of `v`'s unused capacity back to the kernel (`MADV_DONTNEED`), so that
-/// they stop counting as resident memory; `v` keeps its contents and its capacity, so a later
-/// batch that needs that much room can still reuse it, faulting in only the pages it touches
-/// beyond `v`'s current length.
-pub fn release_spare(v: &mut Vec<u8>) {
-    advise(v.spare_capacity_mut(), page_size(), libc::MADV_DONTNEED);
 }
 
 /// How many items ahead of the one it reads a pass over scattered items prefetches (see
@@ -127,42 +108,4 @@ pub fn prefetch(bytes: &[u8]) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = bytes;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// How many of the whole pages in `[start, end)` are resident.
-    fn resident_pages(start: usize, end: usize) -> usize {
-        let page = page_size();
-        let (first, last) = (start.next_multiple_of(page), end / page * page);
-        let mut flags = vec![0u8; (last - first) / page];
-        // SAFETY: [first, last) is page-aligned memory of the caller's live allocation, and
-        // `flags` has one byte per page, as mincore requires.
-        let ret =
-            unsafe { libc::mincore(first as *mut libc::c_void, last - first, flags.as_mut_ptr()) };
-        assert_eq!(ret, 0, "mincore failed");
-        flags.iter().filter(|&&f| f & 1 == 1).count()
-    }
-
-    #[test]
-    fn released_spare_pages_stop_being_resident_while_contents_and_capacity_stay() {
-        let page = page_size();
-        let mut v: Vec<u8> = Vec::with_capacity(64 * page);
-        v.resize(64 * page, 7); // every page touched
-        v.truncate(page + 10);
-        let capacity = v.capacity();
-        let (start, end) = (
-            v.as_ptr() as usize + v.len(),
-            v.as_ptr() as usize + capacity,
-        );
-        assert!(resident_pages(start, end) >= 60, "the pages were touched");
-        release_spare(&mut v);
-        assert_eq!(resident_pages(start, end), 0);
-        assert_eq!(v.capacity(), capacity);
-        assert!(v.iter().all(|&b| b == 7));
-        v.resize(64 * page, 9); // the released pages are usable again
-        assert!(v[page + 10..].iter().all(|&b| b == 9));
-    }
 }

@@ -48,7 +48,7 @@ impl Pool {
 
     /// Keeps `v` if it is worth it, evicting the oldest buffers beyond [`POOL_BYTES`].
     fn give(&mut self, mut v: Vec<u8>) {
-        if !keeps(v.capacity()) {
+        if !(MIN_BYTES..=POOL_BYTES).contains(&v.capacity()) {
             return;
         }
         v.clear();
@@ -59,11 +59,6 @@ impl Pool {
             self.bytes -= oldest.capacity();
         }
     }
-}
-
-/// Whether a freed buffer of `capacity` bytes goes back to the pool.
-pub(crate) fn keeps(capacity: usize) -> bool {
-    (MIN_BYTES..=POOL_BYTES).contains(&capacity)
 }
 
 /// An empty vector with room for at least `capacity` bytes: recycled when one fits, else newly

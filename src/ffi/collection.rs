@@ -51,10 +51,10 @@ pub extern "C" fn zseg_collection_new(
 /// Frees a collection and its references to its buffers (a buffer whose last holder this was
 /// is freed, and a borrowed one released, on this thread). NULL is a no-op.
 ///
-/// Output buffers of 1 MiB or more that a batch call made are not returned to the allocator
-/// but kept for the next batch of about the same size (process-wide, at most 32 MiB in all,
-/// the oldest dropped first), so that repeated batches write into memory that is already
-/// mapped instead of paying a page fault per page.
+/// Output buffers of 1 MiB to 32 MiB that a batch call made are not returned to the allocator
+/// but kept for later batches (process-wide, at most 32 MiB in all, the oldest dropped first),
+/// so that repeated batches write mostly into memory that is already mapped instead of paying
+/// a page fault per page.
 #[no_mangle]
 pub extern "C" fn zseg_collection_free(c: *mut Collection) {
     if c.is_null() {

@@ -164,11 +164,9 @@ fn compress_to_collection<I: Items + ?Sized>(
 ///
 /// On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
 /// receives a collection the caller frees with `zseg_collection_free`; otherwise it is
-/// untouched and nothing is leaked. Each output buffer holds the frames of a run of items
-/// (up to a few MiB of input); one of 1 MiB or more keeps the address space of its items'
-/// compress bound, with the pages past its frames given back to the system (they are not
-/// resident), so that once freed it can serve a later batch (see `zseg_collection_free`);
-/// smaller ones are trimmed to their frames. Thread-safe (see `zseg_compressor_new`).
+/// untouched and nothing is leaked. Each output buffer holds the frames of a run of items (up
+/// to a few MiB of input), trimmed to their size when the batch ends. Thread-safe (see
+/// `zseg_compressor_new`).
 #[no_mangle]
 pub extern "C" fn zseg_compress_slices(
     c: *const Compressor,
