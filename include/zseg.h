@@ -245,9 +245,10 @@ typedef struct zseg_batch_options {
      */
     size_t size;
     /**
-     * 0 or 1: the calling thread only; N > 1: up to N worker threads (never more than the
-     * machine's CPUs, fewer for small batches); < 0: one per CPU. Output bytes never depend on
-     * it.
+     * 0 or 1: the calling thread only; N > 1: up to N threads at work (never more than the
+     * machine's CPUs, fewer for small batches): the calling thread and N - 1 threads of a pool
+     * the library keeps, or N pool threads while the calling thread reports progress when
+     * `progress` is set; < 0: one per CPU. Output bytes never depend on it.
      */
     int32_t threads;
     /**
