@@ -1,7 +1,7 @@
 //! Batch benchmark: zseg against plain single-threaded libzstd loops, in one run.
 //!
 //! ```text
-//! cargo bench --bench batch                 # full run: median of 5-41 repetitions (~2 minutes)
+//! cargo bench --bench batch                 # full run: median of 9-41 repetitions (~3 minutes)
 //! cargo bench --bench batch -- --quick      # smoke run: 3 repetitions, corpora 1/10 the size
 //! ZSEG_BENCH_QUICK=1 cargo bench --bench batch
 //! ```
@@ -453,13 +453,13 @@ fn rotated(rep: usize) -> impl Iterator<Item = usize> {
 }
 
 /// Repetitions of a step whose baseline run took `secs`: at least `cfg.reps`, and for fast steps
-/// as many as fill about 2 s (at most 41, always odd), so that their medians are not at the
-/// mercy of one noisy run.
+/// as many as fill about 6 s of baseline runs (at most 41, always odd), so that no median is at
+/// the mercy of a few noisy runs.
 fn repetitions(cfg: &Config, secs: f64) -> usize {
     if cfg.quick {
         return cfg.reps;
     }
-    ((2.0 / secs).ceil() as usize).clamp(cfg.reps, 41) | 1
+    ((6.0 / secs).ceil() as usize).clamp(cfg.reps, 41) | 1
 }
 
 /// The reference row: what this machine gives two threads running the plain loop at once.
