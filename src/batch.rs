@@ -326,6 +326,8 @@ pub(crate) fn map_parts<T: Send, R: Send>(
 /// Runs `each` over `pieces` on the calling thread and, at the same time, on `workers - 1`
 /// threads of the pool, each taking the next piece from a shared queue until none is left (so
 /// the work starts at once and all finish together); returns the results in the pieces' order.
+/// It uses the same pool as a batch with a progress callback (`workers` threads, one of them
+/// idle here), so that a process never keeps two pools for one thread count.
 fn share<P: Send, R: Send>(
     workers: usize,
     pieces: Vec<P>,
@@ -342,7 +344,7 @@ fn share<P: Send, R: Send>(
         };
         *lock(&results[k]) = Some(each(piece));
     };
-    pool(workers - 1)?.in_place_scope(|scope| {
+    pool(workers)?.in_place_scope(|scope| {
         for _ in 1..workers {
             scope.spawn(|_| work());
         }
