@@ -403,8 +403,11 @@ function batchOptions(threads, itemResults, isAsync) {
 
 function checkThreads(threads) {
   if (threads === undefined || threads === null) return 0;
-  if (!Number.isInteger(threads) || threads < -2147483648 || threads > 2147483647) {
+  if (!Number.isInteger(threads)) {
     throw new TypeError('threads must be an integer (0 or 1: calling thread; N > 1: up to N workers; < 0: all CPUs)');
+  }
+  if (threads < -2147483648 || threads > 2147483647) {
+    throw new RangeError('threads must fit in 32 bits (0 or 1: calling thread; N > 1: up to N workers; < 0: all CPUs)');
   }
   return threads;
 }
@@ -462,8 +465,9 @@ class ItemSource extends Handle {
   }
 
   _locate(i) {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-      throw new ZsegError(Result.ERR_INDEX, `ZSEG_ERR_INDEX: item ${i} out of range (length ${this.length})`, Number.isInteger(i) ? i : -1);
+    if (!Number.isInteger(i)) throw new TypeError(`item index must be an integer, got ${typeof i} ${String(i)}`);
+    if (i < 0 || i >= this.length) {
+      throw new ZsegError(Result.ERR_INDEX, `ZSEG_ERR_INDEX: item ${i} out of range (length ${this.length})`, i);
     }
     const bufs = this._index();
     let lo = 0;

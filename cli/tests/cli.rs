@@ -239,6 +239,10 @@ fn binary_items_round_trip_in_file_mode() {
         );
         assert_eq!(&ok(&["get", &out, &i.to_string()]), item, "{i}");
     }
+    // A second unpack into the same directory refuses to overwrite what is there.
+    std::fs::write(dir.join("00"), b"keep").unwrap();
+    fails(&["unpack", &out, "-o", &s(&dir)], "exists");
+    assert_eq!(std::fs::read(dir.join("00")).unwrap(), b"keep");
 }
 
 #[test]
@@ -615,6 +619,15 @@ fn bad_files_fail_with_a_message() {
         "nonexistent.zst",
     );
     fails(&["unpack", &s(&t.0)], "is a directory");
+    // pack never writes over one of its inputs, nor onto a directory.
+    let before = std::fs::read(&input).unwrap();
+    fails(&["pack", "-o", &input, &input], "also input");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input is intact"
+    );
+    fails(&["pack", "-o", &s(&t.0), &input], "is a directory");
     fails(
         &["pack", "-o", &s(&t.path("x.zst")), &s(&t.path("no-input"))],
         "no-input",

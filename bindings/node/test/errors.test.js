@@ -96,12 +96,14 @@ test('index out of range, bad arguments, bad segments', () => {
   const c = zseg.compressBatch([Buffer.from('a')]);
   assert.throws(() => c.item(1), { code: 'ZSEG_ERR_INDEX', item: 1 });
   assert.throws(() => c.item(-1), { code: 'ZSEG_ERR_INDEX' });
-  assert.throws(() => c.copyItem(1.5), { code: 'ZSEG_ERR_INDEX' });
+  assert.throws(() => c.copyItem(1.5), TypeError);
+  assert.throws(() => c.item('0'), TypeError, 'an index that is not a number is a TypeError');
   c.close();
   assert.throws(() => zseg.compressBatch([Buffer.from('a')], { level: 1000 }), { code: 'ZSEG_ERR_INVALID_ARGUMENT' });
   assert.throws(() => zseg.compressBatch(Buffer.from('not an array')), TypeError);
   assert.throws(() => zseg.compressBatch([42]), TypeError);
   assert.throws(() => zseg.compressBatch([Buffer.from('a')], { threads: 1.5 }), TypeError);
+  assert.throws(() => zseg.compressBatch([Buffer.from('a')], { threads: 2 ** 40 }), RangeError);
   assert.throws(() => zseg.decompressBatch([Buffer.from('a')], { maxItemSize: -1 }), TypeError);
   assert.throws(() => zseg.ZsegBuffer.fromPacked(Buffer.alloc(10), [[0, 5], [8, 3]]),
     { code: 'ZSEG_ERR_SEGMENT_BOUNDS', item: 1 });

@@ -34,8 +34,11 @@ pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
             std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
             let width = n.saturating_sub(1).to_string().len();
             job.run(&d, &|k| k, n, &mut |i, item| {
+                // Never over an existing file: the directory may hold other data.
                 let path = dir.join(format!("{i:0width$}"));
-                std::fs::write(&path, item).map_err(|e| CliError::io(&path, e))
+                std::fs::File::create_new(&path)
+                    .and_then(|mut f| f.write_all(item))
+                    .map_err(|e| CliError::io(&path, e))
             })
         }
         None => to_stdout(a.lines, |sink| job.run(&d, &|k| k, n, sink)),

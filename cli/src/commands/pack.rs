@@ -40,6 +40,19 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
              and the file is written atomically)",
         ));
     }
+    if a.output.is_dir() {
+        return Err(CliError::new(format!(
+            "-o {}: is a directory (pack writes one seekable file)",
+            a.output.display()
+        )));
+    }
+    if let Some(input) = a.inputs.iter().find(|p| same_file(p, &a.output)) {
+        return Err(CliError::new(format!(
+            "-o {}: is also input {}: packing over it would lose the input",
+            a.output.display(),
+            input.display()
+        )));
+    }
     if let Some(bytes) = a.train {
         if bytes < MIN_DICT {
             return Err(CliError::new(format!(
@@ -391,6 +404,15 @@ fn train(items: &Collection, capacity: usize, reporter: Reporter) -> CliResult<V
             human(samples.content_size())
         ))
     })
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
