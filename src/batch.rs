@@ -521,17 +521,20 @@ fn execute<J: Job, D: Dst + Send>(
             reported = Some(done);
         }
     };
-    let mut reports: Vec<Report> = Vec::new();
-    reserve(&mut reports, tasks.len())?;
-    if workers == 1 {
+    let mut reports: Vec<Report> = if workers == 1 {
+        let mut reports = Vec::new();
+        reserve(&mut reports, tasks.len())?;
         for task in tasks {
             let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
             reports.push(r);
         }
+        reports
     } else if !ctl.wants_progress {
         // Nobody to report to: the calling thread is one of the workers.
-        reports = share(workers, tasks, |task| run_task(job, &ctl, task, &mut || {}))?;
+        share(workers, tasks, |task| run_task(job, &ctl, task, &mut || {}))?
     } else {
+        let mut reports = Vec::new();
+        reserve(&mut reports, tasks.len())?;
         reports.resize_with(tasks.len(), Report::default);
         let pool = pool(workers)?;
         let ctl = &ctl;
@@ -559,7 +562,8 @@ fn execute<J: Job, D: Dst + Send>(
                 }
             }
         });
-    }
+        reports
+    };
     if !ctl.stopped() {
         report(&mut opts.progress); // the final call, with items_done == items_total
     }

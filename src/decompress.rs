@@ -435,8 +435,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
 
 /// The content size recorded in the header of the standard frame at the start of `frame`.
 pub fn frame_content_size(frame: &[u8]) -> Result<u64> {
-    Decompressor::new()
-        .header(frame)?
+    data_frame_header(frame, false)?
         .content_size
         .ok_or_else(|| {
             Error::new(
