@@ -128,12 +128,12 @@ fn bound_of(job: &impl Job, mut range: Range<usize>) -> Result<usize> {
         .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
 }
 
-/// Runs `job` into a new collection, one buffer per chunk; `trim` gives unused reserved
-/// space back.
+/// Runs `job` into a new collection, one buffer per chunk. With `stage`, outputs whose sizes
+/// the bounds only cap (compression) are staged: see [`ChunkOut`].
 pub(crate) fn to_collection(
     job: &impl Job,
     opts: &mut BatchOptions,
-    trim: bool,
+    stage: bool,
 ) -> Result<Outcome<Collection>> {
     // Inline runs still cut their output into chunks of a few MiB, which the recycle pool can
     // serve again to later batches.
@@ -141,15 +141,15 @@ pub(crate) fn to_collection(
     let mut outputs = Vec::new();
     reserve(&mut outputs, plan.chunks.len())?;
     for range in &plan.chunks {
-        let data = recycle::take(bound_of(job, range.clone())?)?;
-        outputs.push((data, zeroed_segments(range.len())?));
+        let out = ChunkOut::new(bound_of(job, range.clone())?, stage)?;
+        outputs.push((out, zeroed_segments(range.len())?));
     }
     let tasks = outputs
         .iter_mut()
         .zip(&plan.chunks)
-        .map(|((data, segments), range)| Task {
+        .map(|((out, segments), range)| Task {
             items: range.clone(),
-            dst: data,
+            dst: out,
             segments,
             base: 0,
         })
@@ -157,12 +157,9 @@ pub(crate) fn to_collection(
     let failures = execute(job, opts, plan.workers, tasks)?;
     let mut buffers = Vec::new();
     reserve(&mut buffers, outputs.len())?;
-    for (mut data, segments) in outputs {
-        if trim {
-            data.shrink_to_fit();
-        }
+    for (out, segments) in outputs {
         buffers.push(Arc::new(Buffer::from_valid(
-            Box::new(Recycled(data)),
+            Box::new(Recycled(out.into_data())),
             segments,
         )));
     }
@@ -170,6 +167,106 @@ pub(crate) fn to_collection(
         output: Collection::new(buffers)?,
         failures,
     })
+}
+
+/// Largest chunk bound that is staged; a bigger chunk (one huge item) is written in place and
+/// trimmed, so that it never needs twice its size.
+const MAX_STAGED: usize = 2 * MAX_CHUNK_WEIGHT as usize;
+
+/// One chunk's output buffer in a new collection.
+enum ChunkOut {
+    /// Reserved at the chunk's bound up front (its exact size, when the job knows it).
+    Direct { data: Vec<u8>, trim: bool },
+    /// Written into a scratch buffer with room for the bound (from the recycle pool when the
+    /// chunk starts, back to it when it ends), then copied into a buffer of its exact size. The
+    /// next chunk reuses the scratch's mapped, cached pages, and freed exact-size buffers fit
+    /// later batches of similar items, which bound-sized requests rarely do: far fewer page
+    /// faults, for one copy of the output (compression only, where output < input).
+    Staged {
+        bound: usize,
+        scratch: Vec<u8>,
+        data: Vec<u8>,
+    },
+}
+
+impl ChunkOut {
+    fn new(bound: usize, stage: bool) -> Result<Self> {
+        Ok(if stage && bound <= MAX_STAGED {
+            ChunkOut::Staged {
+                bound,
+                scratch: Vec::new(),
+                data: Vec::new(),
+            }
+        } else {
+            ChunkOut::Direct {
+                data: recycle::take(bound)?,
+                trim: stage,
+            }
+        })
+    }
+
+    fn into_data(self) -> Vec<u8> {
+        match self {
+            ChunkOut::Direct { mut data, trim } => {
+                if trim {
+                    data.shrink_to_fit();
+                }
+                data
+            }
+            ChunkOut::Staged { data, .. } => data,
+        }
+    }
+}
+
+impl Output for ChunkOut {
+    type Dst = Vec<u8>;
+
+    fn dst(&mut self) -> &mut Vec<u8> {
+        match self {
+            ChunkOut::Direct { data, .. } => data,
+            ChunkOut::Staged { scratch, .. } => scratch,
+        }
+    }
+
+    fn open(&mut self) -> Result<()> {
+        if let ChunkOut::Staged { bound, scratch, .. } = self {
+            *scratch = recycle::take(*bound)?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if let ChunkOut::Staged { scratch, data, .. } = self {
+            let mut exact = recycle::take(scratch.len())?;
+            exact.extend_from_slice(scratch);
+            *data = exact;
+            recycle::give(std::mem::take(scratch));
+        }
+        Ok(())
+    }
+}
+
+/// Where a chunk writes: a [`Dst`], told when the chunk starts and ends.
+trait Output {
+    type Dst: Dst;
+    /// Where the next item's output goes.
+    fn dst(&mut self) -> &mut Self::Dst;
+    /// Called before the chunk's first item.
+    fn open(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Called after its last item (or after it stopped early).
+    fn close(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Output for Cursor<'_> {
+    type Dst = Self;
+
+    fn dst(&mut self) -> &mut Self {
+        self
+    }
 }
 
 /// Runs `job` into caller memory `dst`, outputs packed back to back in item order.
@@ -490,7 +587,7 @@ impl Drop for Finished<'_> {
 
 /// Runs the tasks (inline when `workers == 1`), reports progress, and decides the result:
 /// cancellation first, then fatal errors, then the lowest failing item in fail-fast mode.
-fn execute<J: Job, D: Dst + Send>(
+fn execute<J: Job, D: Output + Send>(
     job: &J,
     opts: &mut BatchOptions,
     workers: usize,
@@ -588,7 +685,7 @@ fn execute<J: Job, D: Dst + Send>(
 }
 
 /// Runs one chunk's items in order with one context.
-fn run_task<J: Job, D: Dst>(
+fn run_task<J: Job, D: Output>(
     job: &J,
     ctl: &Control,
     task: Task<'_, D>,
@@ -598,23 +695,32 @@ fn run_task<J: Job, D: Dst>(
     if task.items.is_empty() {
         return out;
     }
+    let fatal = |out: &mut Report, e: Error| {
+        ctl.stop.store(true, Ordering::Relaxed);
+        out.fatal = Some(e);
+    };
     let mut ctx = match job.context() {
         Ok(ctx) => ctx,
         Err(e) => {
-            ctl.stop.store(true, Ordering::Relaxed);
-            out.fatal = Some(e);
+            fatal(&mut out, e);
             return out;
         }
     };
+    if let Err(e) = task.dst.open() {
+        fatal(&mut out, e);
+        job.recycle(ctx);
+        return out;
+    }
     let mut unreported = (0u64, 0u64); // items, bytes
     for (i, seg) in task.items.clone().zip(task.segments.iter_mut()) {
         if ctl.stopped() {
             break;
         }
-        let start = task.dst.filled();
-        let result = job.run(&mut ctx, i, task.dst);
+        let dst = task.dst.dst();
+        let start = dst.filled();
+        let result = job.run(&mut ctx, i, dst);
         if let Err(e) = result {
-            task.dst.truncate(start);
+            dst.truncate(start);
             out.failures.push(e.at(i));
             if !ctl.keep_going {
                 ctl.stop.store(true, Ordering::Relaxed);
@@ -623,7 +729,7 @@ fn run_task<J: Job, D: Dst>(
         }
         *seg = Segment {
             offset: task.base + start as u64,
-            length: (task.dst.filled() - start) as u64,
+            length: (dst.filled() - start) as u64,
         };
         // Workers share the counters in batches, so that they do not fight over their cache
         // line on every item.
@@ -640,6 +746,9 @@ fn run_task<J: Job, D: Dst>(
         report();
     }
     job.recycle(ctx);
+    if let Err(e) = task.dst.close() {
+        fatal(&mut out, e);
+    }
     out
 }
 
@@ -648,6 +757,36 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
     use std::time::Duration;
+
+    /// Runs one chunk's life on `out`, writing `bytes`; returns its output.
+    fn fill(mut out: ChunkOut, bytes: &[u8]) -> Vec<u8> {
+        out.open().unwrap();
+        out.dst().extend_from_slice(bytes);
+        out.close().unwrap();
+        out.into_data()
+    }
+
+    #[test]
+    fn staged_chunks_end_in_buffers_of_their_size_and_huge_ones_are_trimmed() {
+        let bytes: Vec<u8> = (0..3u32 << 20).map(|i| ((i * 7) >> 3) as u8).collect();
+        let staged = ChunkOut::new(MAX_STAGED, true).unwrap();
+        assert!(matches!(staged, ChunkOut::Staged { .. }));
+        let data = fill(staged, &bytes);
+        assert_eq!(data, bytes);
+        // A recycled buffer may be up to a quarter larger, never the bound.
+        assert!(data.capacity() <= bytes.len() + bytes.len() / 4);
+
+        let huge = ChunkOut::new(MAX_STAGED + 1, true).unwrap();
+        assert!(
+            matches!(huge, ChunkOut::Direct { .. }),
+            "never twice its size"
+        );
+        let data = fill(huge, &bytes);
+        assert_eq!((data.len(), data.capacity()), (bytes.len(), bytes.len()));
+
+        let exact = ChunkOut::new(bytes.len(), false).unwrap();
+        assert_eq!(fill(exact, &bytes), bytes);
+    }
 
     #[test]
     fn shared_parts_run_on_the_calling_thread_and_a_worker_at_once() {

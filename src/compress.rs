@@ -185,7 +185,7 @@ impl Compressor {
         if batch::total_bound(&job)? <= dst.len() {
             return batch::to_dst(&job, opts, dst);
         }
-        let Outcome { output, failures } = batch::to_collection(&job, opts, false)?;
+        let Outcome { output, failures } = batch::to_collection(&job, opts, true)?;
         let used = output
             .buffers()
             .iter()

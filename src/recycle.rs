@@ -74,6 +74,11 @@ pub fn take(capacity: usize) -> Result<Vec<u8>> {
     Ok(v)
 }
 
+/// Gives `v` back for reuse (kept when it is large enough, else freed).
+pub fn give(v: Vec<u8>) {
+    lock(&POOL).give(v);
+}
+
 /// Output bytes that go back to the pool when their buffer is freed.
 pub struct Recycled(pub Vec<u8>);
 
@@ -85,7 +90,7 @@ impl AsRef<[u8]> for Recycled {
 
 impl Drop for Recycled {
     fn drop(&mut self) {
-        lock(&POOL).give(std::mem::take(&mut self.0));
+        give(std::mem::take(&mut self.0));
     }
 }
 
