@@ -103,6 +103,19 @@ const CParam = Object.freeze({
 });
 const DParam = Object.freeze({ windowLogMax: 1, magicless: 2 });
 
+const BATCH_KEYS = ['threads', 'perItem'];
+const DECOMPRESS_BATCH_KEYS = [...BATCH_KEYS, 'sizes'];
+const COMPRESSOR_KEYS = ['level', 'dictionary', ...Object.keys(CParam)];
+const DECOMPRESSOR_KEYS = ['dictionary', 'maxItemSize', 'maxTotalSize', ...Object.keys(DParam)];
+
+/** Rejects an options object with a key none of `known` names (a misspelt option, say). */
+function checkKeys(options, known, what) {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${what} options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`unknown ${what} option '${key}' (known: ${known.join(', ')})`);
+  }
+}
+
 const UINT64_MAX = 0xffffffffffffffffn;
 /** In a `sizes` array: read this item's size from its frame header (`ZSEG_SIZE_UNKNOWN`). */
 const SIZE_UNKNOWN = UINT64_MAX;
@@ -524,6 +537,7 @@ class ItemSource extends Handle {
 
   /** All items, as views (item()) or, with {copy: true}, as copies (copyItem()). */
   toArray(options = {}) {
+    checkKeys(options, ['copy'], 'toArray');
     const n = this.length;
     const out = new Array(n);
     if (options.copy) for (let i = 0; i < n; i++) out[i] = this.copyItem(i);
@@ -682,6 +696,7 @@ function prepareInput(input, what) {
 }
 
 function prepareBatch(input, options, what, isAsync) {
+  checkKeys(options, what === 'frames' ? DECOMPRESS_BATCH_KEYS : BATCH_KEYS, 'batch');
   const inp = prepareInput(input, what);
   const threads = checkThreads(options.threads);
   const itemResults = options.perItem ? new Uint32Array(Math.max(inp.n, 1)) : null;
@@ -740,6 +755,7 @@ class Compressor extends Handle {
    *   dictionary, checksum, contentSize, dictId, windowLog, strategy, longDistance, magicless
    */
   constructor(options = {}) {
+    checkKeys(options, COMPRESSOR_KEYS, 'Compressor');
     const level = options.level === undefined || options.level === null ? 3 : options.level;
     if (!Number.isInteger(level)) throw new TypeError('level must be an integer');
     const out = new BigUint64Array(1);
@@ -806,6 +822,7 @@ class Decompressor extends Handle {
    *   none), windowLogMax, magicless
    */
   constructor(options = {}) {
+    checkKeys(options, DECOMPRESSOR_KEYS, 'Decompressor');
     const out = new BigUint64Array(1);
     check(C.zseg_decompressor_new(out, syncErr), syncErr);
     super(out[0], C.zseg_decompressor_free, 'Decompressor');
@@ -895,16 +912,21 @@ function decompressArgs(sizes) {
 // ---------------------------------------------------------------------------------------------
 // One-shot helpers
 
-function compressorOptions(o) {
-  const { threads, perItem, ...rest } = o; // eslint-disable-line no-unused-vars
-  return rest;
+/** Splits a one-shot call's options into the handle's and the batch's. */
+function splitOptions(options, handleKeys, batchKeys) {
+  checkKeys(options, [...handleKeys, ...batchKeys], 'batch');
+  const handle = {};
+  const batch = {};
+  for (const [key, value] of Object.entries(options)) (batchKeys.includes(key) ? batch : handle)[key] = value;
+  return [handle, batch];
 }
 
 /** Compresses a batch with a one-off Compressor (see Compressor for the options). */
 function compressBatch(items, options = {}) {
-  const c = new Compressor(compressorOptions(options));
+  const [handle, batch] = splitOptions(options, COMPRESSOR_KEYS, BATCH_KEYS);
+  const c = new Compressor(handle);
   try {
-    return c.compress(items, options);
+    return c.compress(items, batch);
   } finally {
     c.close();
   }
@@ -913,22 +935,23 @@ function compressBatch(items, options = {}) {
 /** As compressBatch(), off the main thread. */
 function compressBatchAsync(items, options = {}) {
   let c;
-  try { c = new Compressor(compressorOptions(options)); } catch (e) { return Promise.reject(e); }
-  const p = c.compressAsync(items, options);
+  let batch;
+  try {
+    let handle;
+    [handle, batch] = splitOptions(options, COMPRESSOR_KEYS, BATCH_KEYS);
+    c = new Compressor(handle);
+  } catch (e) { return Promise.reject(e); }
+  const p = c.compressAsync(items, batch);
   c.close(); // deferred until the call completes (the call pins it)
   return p;
 }
 
-function decompressorOptions(o) {
-  const { threads, perItem, sizes, ...rest } = o; // eslint-disable-line no-unused-vars
-  return rest;
-}
-
 /** Decompresses a batch with a one-off Decompressor (see Decompressor for the options). */
 function decompressBatch(frames, options = {}) {
-  const d = new Decompressor(decompressorOptions(options));
+  const [handle, batch] = splitOptions(options, DECOMPRESSOR_KEYS, DECOMPRESS_BATCH_KEYS);
+  const d = new Decompressor(handle);
   try {
-    return d.decompress(frames, options);
+    return d.decompress(frames, batch);
   } finally {
     d.close();
   }
@@ -937,8 +960,13 @@ function decompressBatch(frames, options = {}) {
 /** As decompressBatch(), off the main thread. */
 function decompressBatchAsync(frames, options = {}) {
   let d;
-  try { d = new Decompressor(decompressorOptions(options)); } catch (e) { return Promise.reject(e); }
-  const p = d.decompressAsync(frames, options);
+  let batch;
+  try {
+    let handle;
+    [handle, batch] = splitOptions(options, DECOMPRESSOR_KEYS, DECOMPRESS_BATCH_KEYS);
+    d = new Decompressor(handle);
+  } catch (e) { return Promise.reject(e); }
+  const p = d.decompressAsync(frames, batch);
   d.close();
   return p;
 }

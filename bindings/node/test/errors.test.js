@@ -113,6 +113,26 @@ test('index out of range, bad arguments, bad segments', () => {
   assert.throws(() => new zseg.ZsegBuffer(), TypeError);
 });
 
+test('a misspelt or misplaced option is a TypeError naming it', () => {
+  const items = [Buffer.from('a')];
+  assert.throws(() => new zseg.Compressor({ levle: 19 }), { name: 'TypeError', message: /unknown Compressor option 'levle'/ });
+  assert.throws(() => new zseg.Decompressor({ maxItemsize: 1 }), { name: 'TypeError', message: /'maxItemsize'/ });
+  assert.throws(() => new zseg.Decompressor({ level: 3 }), TypeError, 'a compressor option');
+  assert.throws(() => zseg.compressBatch(items, { thread: 2 }), { name: 'TypeError', message: /'thread'/ });
+  assert.throws(() => zseg.compressBatch(items, { sizes: [1] }), TypeError, 'sizes is for decompression');
+  assert.throws(() => zseg.compressBatch(items, null), TypeError);
+  const c = new zseg.Compressor();
+  assert.throws(() => c.compress(items, { level: 3 }), TypeError, 'level belongs to the Compressor');
+  const frames = c.compress(items, { threads: 1, perItem: true });
+  const d = new zseg.Decompressor({ maxItemSize: 10, windowLogMax: 20 });
+  assert.throws(() => d.decompress(frames, { perItems: true }), { name: 'TypeError', message: /'perItems'/ });
+  assert.equal(d.decompress(frames, { sizes: [1], threads: 2 }).copyItem(0).toString(), 'a');
+  assert.equal(zseg.decompressBatch(frames, { maxItemSize: 10, sizes: [1], threads: 1 }).copyItem(0).toString(), 'a');
+  frames.close();
+  d.close();
+  c.close();
+});
+
 test('a wrong or corrupt dictionary is ZSEG_ERR_DICTIONARY', () => {
   // A zstd-format dictionary (magic 0xEC30A437) with a broken body.
   const bad = Buffer.alloc(300, 1);
