@@ -249,7 +249,9 @@ impl Decompressor {
                 ))
             }
             (given, Some(header)) if given != header => {
-                return Err(mismatch(given, &format!("the frame header says {header}")))
+                return Err(mismatch(format!(
+                    "the size given is {given} bytes but the frame header says {header}"
+                )))
             }
             (given, _) => given,
         };
@@ -270,9 +272,9 @@ impl Decompressor {
     fn overrun(&self, frame: &[u8], expected: usize) -> Error {
         match self.header(frame) {
             // The size came from the caller: the frame is longer than they said.
-            Ok(h) if h.content_size.is_none() => {
-                mismatch(expected as u64, "the frame decompresses to more bytes")
-            }
+            Ok(h) if h.content_size.is_none() => mismatch(format!(
+                "the size given is {expected} bytes but the frame decompresses to more"
+            )),
             _ => corrupt(&format!(
                 "its content is longer than the {expected} bytes its header declares"
             )),
@@ -353,11 +355,8 @@ fn corrupt(what: &str) -> Error {
     }
 }
 
-fn mismatch(declared: u64, actual: &str) -> Error {
-    Error::new(
-        ErrorKind::SizeMismatch,
-        format!("declared size {declared} but {actual}"),
-    )
+fn mismatch(message: String) -> Error {
+    Error::new(ErrorKind::SizeMismatch, message)
 }
 
 /// Adds the header pass's failures to the batch's, in item order; in fail-fast mode the
@@ -423,10 +422,10 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
         // `expected` is a mismatch and is discarded.
         match dctx.decompress(frame, dst, expected.saturating_add(DECODE_SLACK)) {
             Ok(n) if n == expected => Ok(()),
-            Ok(n) => Err(mismatch(
-                expected as u64,
-                &format!("the frame decompresses to {n} bytes"),
-            )),
+            // zstd checks a content size in the header itself: this one was given.
+            Ok(n) => Err(mismatch(format!(
+                "the size given is {expected} bytes but the frame decompresses to {n}"
+            ))),
             Err(e) if e.is_dst_too_small() => Err(self.d.overrun(frame, expected)),
             Err(e) => Err(zstd_error(e, "decompression failed")),
         }

@@ -50,7 +50,8 @@ fn open(path: &Path) -> CliResult<Seekable> {
 /// batch) to the item index in the file.
 fn library_error(file: &Path, e: &zseg::Error, item: impl Fn(u64) -> u64) -> CliError {
     let what = match e.kind {
-        ErrorKind::Zstd | ErrorKind::SizeMismatch => "corrupt frame: ",
+        ErrorKind::Zstd => "corrupt frame: ",
+        ErrorKind::SizeMismatch => "the seek table disagrees with the frame: ",
         _ => "",
     };
     match e.item {
