@@ -481,6 +481,15 @@ fn train_writes_a_sidecar_dictionary_that_unpack_and_get_find() {
         "--dict-out replaces the sidecar"
     );
     fails(&["get", "--dict", &s(&other), &out, "1"], "dictionary");
+    // An empty --dict file is an error for every command, never "no dictionary".
+    let empty = t.file("empty.dict", b"");
+    for args in [
+        vec!["get", "--dict", &empty, &out, "1"],
+        vec!["unpack", "--dict", &empty, &out],
+        vec!["pack", "--dict", &empty, "-o", &out2, &input2],
+    ] {
+        fails(&args, "the dictionary is empty");
+    }
 
     // Too little to train on.
     let tiny = t.file("tiny.txt", b"one\ntwo\n");

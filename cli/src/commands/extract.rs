@@ -6,7 +6,7 @@ use std::path::Path;
 
 use zseg::{BatchOptions, Decompressor, Seekable};
 
-use super::{library_error, open, read_file, sidecar_dictionary};
+use super::{library_error, open, read_dictionary, sidecar_dictionary};
 use crate::args::{DictArg, GetArgs, UnpackArgs};
 use crate::error::{CliError, CliResult};
 use crate::frame;
@@ -131,7 +131,7 @@ impl Job<'_> {
                 sidecar
             }
         };
-        d.load_dictionary(&read_file(&path)?)
+        d.load_dictionary(&read_dictionary(&path)?)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
         Ok(d)
     }

@@ -70,6 +70,19 @@ fn read_file(path: &Path) -> CliResult<Vec<u8>> {
     std::fs::read(path).map_err(|e| CliError::io(path, e))
 }
 
+/// Reads the dictionary file `path`; an empty one is an error (loading it would mean "no
+/// dictionary", which is not what naming a file asks for).
+fn read_dictionary(path: &Path) -> CliResult<Vec<u8>> {
+    let dict = read_file(path)?;
+    if dict.is_empty() {
+        return Err(CliError::new(format!(
+            "{}: the dictionary is empty",
+            path.display()
+        )));
+    }
+    Ok(dict)
+}
+
 /// `path` with `suffix` appended to its file name (`x.zst` -> `x.zst.dict`).
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = OsString::from(path.as_os_str());

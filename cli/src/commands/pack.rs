@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc};
 use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Items, Segment, Storage};
 
 use super::{
-    human, library_error, ratio, read_file, sidecar_dictionary, write_atomically, MAX_ITEMS,
+    human, library_error, ratio, read_dictionary, sidecar_dictionary, write_atomically, MAX_ITEMS,
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
@@ -69,13 +69,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
     }
     // An unusable dictionary file fails before the inputs are read.
     if let Some(path) = &a.dict {
-        let dict = read_file(path)?;
-        if dict.is_empty() {
-            return Err(CliError::new(format!(
-                "{}: the dictionary is empty",
-                path.display()
-            )));
-        }
+        let dict = read_dictionary(path)?;
         compressor
             .load_dictionary(&dict)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
