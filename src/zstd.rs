@@ -124,6 +124,11 @@ impl<'a> Cursor<'a> {
     pub fn new(buf: &'a mut [MaybeUninit<u8>]) -> Self {
         Cursor { buf, filled: 0 }
     }
+
+    /// The region and how many bytes at its start were written.
+    pub fn into_parts(self) -> (&'a mut [MaybeUninit<u8>], usize) {
+        (self.buf, self.filled)
+    }
 }
 
 impl Dst for Cursor<'_> {
