@@ -251,11 +251,12 @@ trait Output {
     type Dst: Dst;
     /// Where the next item's output goes.
     fn dst(&mut self) -> &mut Self::Dst;
-    /// Called before the chunk's first item.
+    /// Called before the chunk's first item (not when the chunk has nothing to run).
     fn open(&mut self) -> Result<()> {
         Ok(())
     }
-    /// Called after its last item (or after it stopped early).
+    /// Called once the chunk is over, always: after its last item, or when it stopped early,
+    /// failed to start or did not start (the batch had stopped).
     fn close(&mut self) -> Result<()> {
         Ok(())
     }
@@ -774,35 +775,43 @@ fn execute<J: Job, D: Output + Send>(
     Ok(failures)
 }
 
-/// Runs one chunk's items in order with one context.
+/// Runs one chunk: its items in order with one context (none once the batch has stopped),
+/// then closes its output, whatever happened.
 fn run_task<J: Job, D: Output>(
     job: &J,
     ctl: &Control,
-    task: Task<'_, D>,
+    mut task: Task<'_, D>,
     report: &mut dyn FnMut(),
 ) -> Report {
     let mut out = Report::default();
-    if task.items.is_empty() {
-        if let Err(e) = task.dst.close() {
-            out.fatal = Some(e);
-        }
-        return out;
-    }
-    let fatal = |out: &mut Report, e: Error| {
+    let mut fatal = |e: Error| {
         ctl.stop.store(true, Ordering::Relaxed);
-        out.fatal = Some(e);
+        out.fatal.get_or_insert(e);
     };
-    let mut ctx = match job.context() {
-        Ok(ctx) => ctx,
-        Err(e) => {
-            fatal(&mut out, e);
-            return out;
+    if !task.items.is_empty() && !ctl.stopped() {
+        if let Err(e) = run_items(job, ctl, &mut task, &mut out.failures, report) {
+            fatal(e);
         }
-    };
+    }
+    if let Err(e) = task.dst.close() {
+        fatal(e);
+    }
+    out
+}
+
+/// Runs a chunk's items into its output (opened here), adding failed items to `failures`;
+/// `Err` when the chunk cannot start (no context, no output).
+fn run_items<J: Job, D: Output>(
+    job: &J,
+    ctl: &Control,
+    task: &mut Task<'_, D>,
+    failures: &mut Vec<Error>,
+    report: &mut dyn FnMut(),
+) -> Result<()> {
+    let mut ctx = job.context()?;
     if let Err(e) = task.dst.open() {
-        fatal(&mut out, e);
         job.recycle(ctx);
-        return out;
+        return Err(e);
     }
     let mut unreported = (0u64, 0u64); // items, bytes
     for (i, seg) in task.items.clone().zip(task.segments.iter_mut()) {
@@ -814,7 +823,7 @@ fn run_task<J: Job, D: Output>(
         let result = job.run(&mut ctx, i, dst);
         if let Err(e) = result {
             dst.truncate(start);
-            out.failures.push(e.at(i));
+            failures.push(e.at(i));
             if !ctl.keep_going {
                 ctl.stop.store(true, Ordering::Relaxed);
                 break;
@@ -839,10 +848,7 @@ fn run_task<J: Job, D: Output>(
         report();
     }
     job.recycle(ctx);
-    if let Err(e) = task.dst.close() {
-        fatal(&mut out, e);
-    }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -876,6 +882,52 @@ mod tests {
             assert_eq!(packer.finish(), (16, vec![0, 3, 11]), "order {order:?}");
             let got = crate::zstd::reference::bytes(&dst[..16]);
             assert_eq!(got, b"abcDEFGHIJKlmnop", "order {order:?}");
+        }
+    }
+
+    #[test]
+    fn the_packer_handles_empty_full_and_shuffled_chunks() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut below = |m: usize| {
+            // xorshift64: a fixed pseudo-random sequence.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as usize
+        };
+        for _ in 0..5000 {
+            let n = 1 + below(7);
+            let bounds: Vec<usize> = (0..n).map(|_| below(12)).collect();
+            // Empty regions, empty outputs and outputs that fill their region all occur.
+            let lens: Vec<usize> = bounds.iter().map(|&b| below(b + 1)).collect();
+            let mut dst = vec![MaybeUninit::new(b'.'); bounds.iter().sum()];
+            let mut expected = Vec::new();
+            let mut regions = Vec::new();
+            let mut rest = &mut dst[..];
+            for (k, (&bound, &len)) in bounds.iter().zip(&lens).enumerate() {
+                let (region, tail) = std::mem::take(&mut rest).split_at_mut(bound);
+                for (j, byte) in region[..len].iter_mut().enumerate() {
+                    expected.push(byte.write((k * 16 + j) as u8).to_owned());
+                }
+                regions.push(Some(region));
+                rest = tail;
+            }
+            let mut order: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                order.swap(i, below(i + 1));
+            }
+            let packer = Packer::new(n).unwrap();
+            for &k in &order {
+                packer.ended(k, regions[k].take().unwrap(), lens[k]);
+            }
+            let starts: Vec<usize> = lens
+                .iter()
+                .scan(0, |at, &len| Some(std::mem::replace(at, *at + len)))
+                .collect();
+            let (used, placed_at) = packer.finish();
+            assert_eq!((used, &placed_at), (expected.len(), &starts));
+            let got = crate::zstd::reference::bytes(&dst[..used]);
+            assert_eq!(got, expected, "{bounds:?} {lens:?} {order:?}");
         }
     }
 

@@ -185,7 +185,8 @@ impl Compressor {
         if batch::total_bound(&job)? <= dst.len() {
             return batch::to_dst(&job, opts, dst);
         }
-        let Outcome { output, failures } = batch::to_collection(&job, opts, true)?;
+        // Not staged: the frames are copied into dst right away, and these buffers freed.
+        let Outcome { output, failures } = batch::to_collection(&job, opts, false)?;
         let used = output
             .buffers()
             .iter()

@@ -492,6 +492,15 @@ mod tests {
             .collect())
     }
 
+    fn into(
+        d: &Decompressor,
+        frames: &[Vec<u8>],
+        opts: &mut BatchOptions,
+        dst: &mut [MaybeUninit<u8>],
+    ) -> Result<Packed> {
+        d.decompress_into(&views(frames)[..], None, opts, dst)
+    }
+
     #[test]
     fn round_trips_at_every_level_class_and_thread_count() {
         let items = items();
@@ -516,26 +525,12 @@ mod tests {
         let d = Decompressor::new();
         for threads in [1, 2] {
             let mut dst = vec![MaybeUninit::new(0x55u8); total + 8];
-            let out = d
-                .decompress_into(
-                    &views(&frames)[..],
-                    None,
-                    &mut opts(threads, false),
-                    &mut dst[..total],
-                )
-                .unwrap();
+            let out = into(&d, &frames, &mut opts(threads, false), &mut dst[..total]).unwrap();
             let (used, segs) = out.output;
             assert_eq!(used, total);
             reference::check_packed(&dst, total, 0x55, &segs, &items);
             let mut short = vec![MaybeUninit::new(0u8); total - 1];
-            let err = d
-                .decompress_into(
-                    &views(&frames)[..],
-                    None,
-                    &mut opts(threads, false),
-                    &mut short,
-                )
-                .unwrap_err();
+            let err = into(&d, &frames, &mut opts(threads, false), &mut short).unwrap_err();
             assert_eq!(err.kind, ErrorKind::DstTooSmall);
         }
     }
@@ -556,13 +551,12 @@ mod tests {
         frames[3][last] ^= 0xff;
         let run = |capacity: usize| {
             let mut dst = vec![MaybeUninit::new(0u8); capacity];
-            d.decompress_into(&views(&frames)[..], None, &mut opts(2, true), &mut dst)
-                .map(|p| {
-                    (
-                        p.output,
-                        p.failures.iter().map(|e| e.item).collect::<Vec<_>>(),
-                    )
-                })
+            into(&d, &frames, &mut opts(2, true), &mut dst).map(|p| {
+                (
+                    p.output,
+                    p.failures.iter().map(|e| e.item).collect::<Vec<_>>(),
+                )
+            })
         };
         let room = total - sizes[2];
         let ((used, segs), failed) = run(room).unwrap();
@@ -576,6 +570,45 @@ mod tests {
             ErrorKind::DstTooSmall,
             "frame 3 still needs its room"
         );
+    }
+
+    #[test]
+    fn in_per_item_mode_into_dst_packs_the_good_items_of_many_chunks() {
+        // Enough bytes for many chunks at threads 2, with spoiled checksums spread over them:
+        // failed items leave room behind that later chunks must move into.
+        let mut items = corpus::json_records(6000, 31);
+        items.extend(corpus::text_chunks(8, 64 << 10, 32));
+        items.extend(corpus::json_records(3000, 33));
+        let mut c = Compressor::new(1).unwrap();
+        c.set_param(CParam::Checksum, 1).unwrap();
+        let mut frames = compress(&c, &items);
+        let bad: Vec<usize> = (5..frames.len()).step_by(613).collect();
+        let mut want = items.clone();
+        for &k in &bad {
+            let last = frames[k].len() - 1;
+            frames[k][last] ^= 0xff;
+            want[k].clear();
+        }
+        let total: usize = items.iter().map(Vec::len).sum();
+        let d = Decompressor::new();
+        for threads in [1, 2, 3] {
+            let mut dst = vec![MaybeUninit::new(0x55u8); total + 8];
+            let out = into(&d, &frames, &mut opts(threads, true), &mut dst[..total]).unwrap();
+            let failed: Vec<_> = out.failures.iter().map(|e| e.item).collect();
+            assert_eq!(
+                failed,
+                bad.iter().map(|&k| Some(k as u64)).collect::<Vec<_>>()
+            );
+            let (used, segs) = out.output;
+            assert_eq!(used, want.iter().map(Vec::len).sum::<usize>());
+            reference::check_packed(&dst, total, 0x55, &segs, &want);
+            let ends = segs.iter().scan(0, |at, s| {
+                let ok = s.offset == *at;
+                *at += s.length;
+                Some(ok)
+            });
+            assert!(ends.into_iter().all(|ok| ok), "back to back, in item order");
+        }
     }
 
     /// Frames of `items` with one bad frame at `bad`, made by `spoil`.

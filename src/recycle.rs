@@ -64,8 +64,10 @@ impl Pool {
 /// An empty vector with room for at least `capacity` bytes: recycled when one fits, else newly
 /// allocated (`Alloc` if that fails).
 pub fn take(capacity: usize) -> Result<Vec<u8>> {
-    if let Some(v) = lock(&POOL).take(capacity) {
-        return Ok(v);
+    if capacity >= MIN_BYTES {
+        if let Some(v) = lock(&POOL).take(capacity) {
+            return Ok(v);
+        }
     }
     let mut v = Vec::new();
     v.try_reserve_exact(capacity)
@@ -76,7 +78,9 @@ pub fn take(capacity: usize) -> Result<Vec<u8>> {
 
 /// Gives `v` back for reuse (kept when it is large enough, else freed).
 pub fn give(v: Vec<u8>) {
-    lock(&POOL).give(v);
+    if v.capacity() >= MIN_BYTES {
+        lock(&POOL).give(v);
+    }
 }
 
 /// Output bytes that go back to the pool when their buffer is freed.

@@ -113,6 +113,15 @@ test('index out of range, bad arguments, bad segments', () => {
   assert.throws(() => new zseg.ZsegBuffer(), TypeError);
 });
 
+test('async calls reject a misspelt option with a TypeError', async () => {
+  const items = [Buffer.from('a')];
+  await assert.rejects(zseg.compressBatchAsync(items, { levle: 19 }), { name: 'TypeError', message: /'levle'/ });
+  await assert.rejects(zseg.decompressBatchAsync(items, { thread: 2 }), { name: 'TypeError', message: /'thread'/ });
+  const c = new zseg.Compressor();
+  await assert.rejects(c.compressAsync(items, { level: 3 }), TypeError);
+  c.close();
+});
+
 test('a misspelt or misplaced option is a TypeError naming it', () => {
   const items = [Buffer.from('a')];
   assert.throws(() => new zseg.Compressor({ levle: 19 }), { name: 'TypeError', message: /unknown Compressor option 'levle'/ });

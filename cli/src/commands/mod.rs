@@ -51,7 +51,8 @@ fn open(path: &Path) -> CliResult<Seekable> {
 fn library_error(file: &Path, e: &zseg::Error, item: impl Fn(u64) -> u64) -> CliError {
     let what = match e.kind {
         ErrorKind::Zstd => "corrupt frame: ",
-        ErrorKind::SizeMismatch => "the seek table disagrees with the frame: ",
+        // Sizes come from the seek table: the table or the frame is wrong.
+        ErrorKind::SizeMismatch => "corrupt frame or seek table: ",
         _ => "",
     };
     match e.item {
