@@ -325,7 +325,8 @@ pub(crate) fn to_dst(
 /// Packs the chunks of a [`to_dst`] run back to back in chunk order while the batch runs. Each
 /// chunk writes at the start of its own region of `dst` (room for its bound); when it ends, it
 /// moves down into the space the chunks before it left free, done by whichever worker ends the
-/// next chunk in order, while the others keep working (instead of one serial pass at the end).
+/// next chunk in order, while the others keep working (instead of one serial pass at the end;
+/// a worker that ends a chunk during a move waits for it: moves are short next to chunks).
 struct Packer<'a>(Mutex<Packing<'a>>);
 
 struct Packing<'a> {
