@@ -207,7 +207,7 @@ fn bench_corpus(
     let mut c_rss = [None; 6];
     if rss_ok {
         c_rss[0] = Some(peak_of(|| {
-            let mut out = vec![0u8; bound];
+            let mut out = uninit(bound);
             let mut ranges = Vec::with_capacity(items.len());
             loop_compress(&items, &mut out, &mut ranges);
         }));
@@ -228,27 +228,27 @@ fn bench_corpus(
     eprintln!("[{:>5.1}s] {name}: compression, timing", secs(started));
     let mut t = [(); 6].map(|_| Vec::new());
     let lengths: Vec<usize> = items.iter().map(|i| i.len()).collect();
-    let mut two_out = vec![0u8; bound];
-    let mut loop_out = vec![0u8; bound];
+    // The loop, the reference and the `_into` runs all write into `dst`: where the output lies
+    // relative to the input moves some steps by up to 10 % here (4K aliasing), so they share it.
+    let mut dst = uninit(bound);
     let mut loop_ranges = Vec::with_capacity(items.len());
-    let mut into_dst = uninit(bound);
     let start = Instant::now();
-    let used = loop_compress(&items, &mut loop_out, &mut loop_ranges);
+    let used = loop_compress(&items, &mut dst, &mut loop_ranges);
     let reps = repetitions(cfg, secs(start));
+    let loop_frames = init_bytes(&dst[..used]).to_vec();
     for rep in 0..reps {
         for k in rotated(rep) {
             let start = Instant::now();
             match k {
                 0 => {
-                    assert_eq!(loop_compress(&items, &mut loop_out, &mut loop_ranges), used);
+                    assert_eq!(loop_compress(&items, &mut dst, &mut loop_ranges), used);
                 }
                 5 => {
                     let bound_of =
                         |l: &[usize]| zseg::compress_bound(l.iter().copied()).expect("bound");
-                    let used2 =
-                        two_threads(&items, &lengths, bound_of, &mut two_out, |part, out| {
-                            loop_compress(part, out, &mut Vec::with_capacity(part.len()))
-                        });
+                    let used2 = two_threads(&items, &lengths, bound_of, &mut dst, |part, out| {
+                        loop_compress(part, out, &mut Vec::with_capacity(part.len()))
+                    });
                     assert_eq!(used2, used);
                 }
                 1 | 2 => {
@@ -257,21 +257,21 @@ fn bench_corpus(
                         .expect("compress");
                     t[k].push(secs(start));
                     if rep == 0 {
-                        check_frames_collection(&out.output, &loop_out, &loop_ranges, name);
+                        check_frames_collection(&out.output, &loop_frames, &loop_ranges, name);
                     }
                     continue;
                 }
                 _ => {
                     let packed = compressor
-                        .compress_into(&items[..], &mut opts(k as i32 - 2), &mut into_dst)
+                        .compress_into(&items[..], &mut opts(k as i32 - 2), &mut dst)
                         .expect("compress_into");
                     t[k].push(secs(start));
                     if rep == 0 {
                         let (used, segments) = &packed.output;
                         check_frames_packed(
-                            &into_dst[..*used],
+                            &dst[..*used],
                             segments,
-                            &loop_out,
+                            &loop_frames,
                             &loop_ranges,
                             name,
                         );
@@ -282,12 +282,10 @@ fn bench_corpus(
             t[k].push(secs(start));
         }
     }
-    drop(into_dst);
-    let compressed = loop_ranges.last().map_or(0, |r| r.end);
-    loop_out.truncate(compressed);
-    loop_out.shrink_to_fit();
+    drop(dst);
+    let compressed = used;
     let frames = Frames {
-        data: loop_out,
+        data: loop_frames,
         sizes: items.iter().map(|i| i.len() as u64).collect(),
         ranges: loop_ranges,
     };
@@ -322,25 +320,25 @@ fn bench_corpus(
     let d_bound = (compressed + input) as u64 + RSS_SLACK;
     {
         let fr = slices(&frames.data, &frames.ranges);
-        let mut loop_out = vec![0u8; input];
-        let mut into_dst = uninit(input);
-        let used = loop_decompress(&fr, &mut loop_out);
+        // Shared by the loop, the reference and the `_into` runs, as in compression.
+        let mut dst = uninit(input);
+        let used = loop_decompress(&fr, &mut dst);
         assert_eq!(used, input);
         assert!(
-            loop_out == corpus.data,
+            init_bytes(&dst) == corpus.data,
             "{name}: the libzstd loop lost data"
         );
         let start = Instant::now();
-        loop_decompress(&fr, &mut loop_out);
+        loop_decompress(&fr, &mut dst);
         let reps = repetitions(cfg, secs(start));
         for rep in 0..reps {
             for k in rotated(rep) {
                 let start = Instant::now();
                 match k {
-                    0 => assert_eq!(loop_decompress(&fr, &mut loop_out), used),
+                    0 => assert_eq!(loop_decompress(&fr, &mut dst), used),
                     5 => {
                         let sum = |l: &[usize]| l.iter().sum();
-                        let used2 = two_threads(&fr, &lengths, sum, &mut two_out, loop_decompress);
+                        let used2 = two_threads(&fr, &lengths, sum, &mut dst, loop_decompress);
                         assert_eq!(used2, used);
                     }
                     1 | 2 => {
@@ -362,13 +360,13 @@ fn bench_corpus(
                     }
                     _ => {
                         let packed = decompressor
-                            .decompress_into(&fr[..], None, &mut opts(k as i32 - 2), &mut into_dst)
+                            .decompress_into(&fr[..], None, &mut opts(k as i32 - 2), &mut dst)
                             .expect("decompress_into");
                         t[k].push(secs(start));
                         if rep == 0 {
                             let (used, segments) = &packed.output;
                             assert_eq!(*used, input);
-                            let out = init_bytes(&into_dst[..*used]);
+                            let out = init_bytes(&dst[..*used]);
                             for (i, (item, s)) in items.iter().zip(segments).enumerate() {
                                 let got = &out[s.offset as usize..(s.offset + s.length) as usize];
                                 assert!(got == *item, "{name}: decompress_into item {i} differs");
@@ -382,7 +380,6 @@ fn bench_corpus(
         }
     }
     drop(items);
-    drop(two_out);
     drop(corpus); // the decompression RSS pass holds the frames only
     trim_heap();
 
@@ -391,7 +388,7 @@ fn bench_corpus(
     if rss_ok {
         let fr = slices(&frames.data, &frames.ranges);
         d_rss[0] = Some(peak_of(|| {
-            let mut out = vec![0u8; input];
+            let mut out = uninit(input);
             loop_decompress(&fr, &mut out);
             out
         }));
@@ -473,8 +470,8 @@ fn two_threads<T: Sync>(
     items: &[T],
     lengths: &[usize],
     room: impl Fn(&[usize]) -> usize,
-    out: &mut [u8],
-    run: impl Fn(&[T], &mut [u8]) -> usize + Sync,
+    out: &mut [MaybeUninit<u8>],
+    run: impl Fn(&[T], &mut [MaybeUninit<u8>]) -> usize + Sync,
 ) -> usize {
     let total: usize = lengths.iter().sum();
     let mut acc = 0;
@@ -495,7 +492,11 @@ fn two_threads<T: Sync>(
 }
 
 /// The plain baseline: one reused context, frames back to back in one preallocated buffer.
-fn loop_compress(items: &[&[u8]], out: &mut [u8], ranges: &mut Vec<Range<usize>>) -> usize {
+fn loop_compress(
+    items: &[&[u8]],
+    out: &mut [MaybeUninit<u8>],
+    ranges: &mut Vec<Range<usize>>,
+) -> usize {
     ranges.clear();
     let mut pos = 0;
     // SAFETY: plain libzstd calls on valid buffers; the context is freed below.
@@ -521,7 +522,7 @@ fn loop_compress(items: &[&[u8]], out: &mut [u8], ranges: &mut Vec<Range<usize>>
 }
 
 /// The plain baseline: one reused context, items back to back in one preallocated buffer.
-fn loop_decompress(frames: &[&[u8]], out: &mut [u8]) -> usize {
+fn loop_decompress(frames: &[&[u8]], out: &mut [MaybeUninit<u8>]) -> usize {
     let mut pos = 0;
     // SAFETY: plain libzstd calls on valid buffers; the context is freed below.
     unsafe {
