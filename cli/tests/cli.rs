@@ -442,7 +442,9 @@ fn train_writes_a_sidecar_dictionary_that_unpack_and_get_find() {
     let text = joined_lines(&items);
     let input = t.file("in.txt", &text);
     let out = s(&t.path("d.zst"));
-    ok(&["pack", "--lines", "--train", "4K", "-o", &out, &input]);
+    let o = zseg(&["pack", "--lines", "--train", "4K", "-o", &out, &input]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
     let dict = std::fs::read(t.path("d.zst.dict")).unwrap();
     assert!(dict.len() <= 4096 && dict.len() >= 256);
     let id = dict_id(&dict);
@@ -490,6 +492,20 @@ fn train_writes_a_sidecar_dictionary_that_unpack_and_get_find() {
     ] {
         fails(&args, "the dictionary is empty");
     }
+
+    // Enough to train on, too little for a dictionary to pay for itself: a warning.
+    let few = t.file("few.txt", &joined_lines(&items[..40]));
+    let few_out = s(&t.path("few.zst"));
+    let o = zseg(&["pack", "--lines", "--train", "4K", "-o", &few_out, &few]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let packed = std::fs::metadata(&few_out).unwrap().len()
+        + std::fs::metadata(t.path("few.zst.dict")).unwrap().len();
+    assert!(packed > std::fs::metadata(&few).unwrap().len());
+    assert!(
+        stderr(&o).contains("too little input for --train"),
+        "{}",
+        stderr(&o)
+    );
 
     // Too little to train on.
     let tiny = t.file("tiny.txt", b"one\ntwo\n");

@@ -121,6 +121,18 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
                 frame::dictionary_id(&dict).unwrap_or(0),
                 a.output.display()
             );
+            // The file (frames and seek table) and its dictionary, against the input.
+            let file = std::fs::metadata(&a.output).map_or(total_out, |m| m.len());
+            let packed = file + dict.len() as u64;
+            if packed > total_in {
+                eprintln!(
+                    "zseg: warning: {} and its dictionary take {}, more than the {} of input: \
+                     too little input for --train (pack without it)",
+                    a.output.display(),
+                    human(packed),
+                    human(total_in)
+                );
+            }
         }
     }
     Ok(())
