@@ -35,9 +35,6 @@ impl Pool {
 
     /// A kept buffer with room for `capacity` bytes, wasting at most a quarter of it.
     fn take(&mut self, capacity: usize) -> Option<Vec<u8>> {
-        if capacity < MIN_BYTES {
-            return None;
-        }
         let fits = |v: &Vec<u8>| (capacity..=capacity + capacity / 4).contains(&v.capacity());
         let v = self
             .free
@@ -64,6 +61,7 @@ impl Pool {
 /// An empty vector with room for at least `capacity` bytes: recycled when one fits, else newly
 /// allocated (`Alloc` if that fails).
 pub fn take(capacity: usize) -> Result<Vec<u8>> {
+    // Small requests are left to the allocator, as small buffers are in `give`.
     if capacity >= MIN_BYTES {
         if let Some(v) = lock(&POOL).take(capacity) {
             return Ok(v);

@@ -921,54 +921,49 @@ function splitOptions(options, handleKeys, batchKeys) {
   return [handle, batch];
 }
 
+const COMPRESS_KEYS = [COMPRESSOR_KEYS, BATCH_KEYS];
+const DECOMPRESS_KEYS = [DECOMPRESSOR_KEYS, DECOMPRESS_BATCH_KEYS];
+
+/** Runs `call(handle, batchOptions)` on a one-off handle of class `Kind` made from the rest of
+ * `options`, closed when the call returns. */
+function oneShot(Kind, [handleKeys, batchKeys], options, call) {
+  const [handle, batch] = splitOptions(options, handleKeys, batchKeys);
+  const h = new Kind(handle);
+  try {
+    return call(h, batch);
+  } finally {
+    h.close();
+  }
+}
+
+/** As oneShot() for an async `call`: errors become a rejected promise, and closing the handle
+ * is deferred until the call completes (the call pins it). */
+function oneShotAsync(Kind, keys, options, call) {
+  try {
+    return oneShot(Kind, keys, options, call);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /** Compresses a batch with a one-off Compressor (see Compressor for the options). */
 function compressBatch(items, options = {}) {
-  const [handle, batch] = splitOptions(options, COMPRESSOR_KEYS, BATCH_KEYS);
-  const c = new Compressor(handle);
-  try {
-    return c.compress(items, batch);
-  } finally {
-    c.close();
-  }
+  return oneShot(Compressor, COMPRESS_KEYS, options, (c, batch) => c.compress(items, batch));
 }
 
 /** As compressBatch(), off the main thread. */
 function compressBatchAsync(items, options = {}) {
-  let c;
-  let batch;
-  try {
-    let handle;
-    [handle, batch] = splitOptions(options, COMPRESSOR_KEYS, BATCH_KEYS);
-    c = new Compressor(handle);
-  } catch (e) { return Promise.reject(e); }
-  const p = c.compressAsync(items, batch);
-  c.close(); // deferred until the call completes (the call pins it)
-  return p;
+  return oneShotAsync(Compressor, COMPRESS_KEYS, options, (c, batch) => c.compressAsync(items, batch));
 }
 
 /** Decompresses a batch with a one-off Decompressor (see Decompressor for the options). */
 function decompressBatch(frames, options = {}) {
-  const [handle, batch] = splitOptions(options, DECOMPRESSOR_KEYS, DECOMPRESS_BATCH_KEYS);
-  const d = new Decompressor(handle);
-  try {
-    return d.decompress(frames, batch);
-  } finally {
-    d.close();
-  }
+  return oneShot(Decompressor, DECOMPRESS_KEYS, options, (d, batch) => d.decompress(frames, batch));
 }
 
 /** As decompressBatch(), off the main thread. */
 function decompressBatchAsync(frames, options = {}) {
-  let d;
-  let batch;
-  try {
-    let handle;
-    [handle, batch] = splitOptions(options, DECOMPRESSOR_KEYS, DECOMPRESS_BATCH_KEYS);
-    d = new Decompressor(handle);
-  } catch (e) { return Promise.reject(e); }
-  const p = d.decompressAsync(frames, batch);
-  d.close();
-  return p;
+  return oneShotAsync(Decompressor, DECOMPRESS_KEYS, options, (d, batch) => d.decompressAsync(frames, batch));
 }
 
 const DEFAULT_DICT_CAPACITY = 112640; // zstd's default (110 KiB)
