@@ -432,16 +432,20 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
     }
 }
 
+/// The header of the standard (not magicless) data frame at the start of `frame`: content
+/// size, dictionary ID, checksum flag, window; nothing is decompressed.
+pub fn frame_header(frame: &[u8]) -> Result<FrameHeader> {
+    data_frame_header(frame, false)
+}
+
 /// The content size recorded in the header of the standard frame at the start of `frame`.
 pub fn frame_content_size(frame: &[u8]) -> Result<u64> {
-    data_frame_header(frame, false)?
-        .content_size
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::NoContentSize,
-                "the frame header records no content size",
-            )
-        })
+    frame_header(frame)?.content_size.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NoContentSize,
+            "the frame header records no content size",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -929,5 +933,34 @@ mod tests {
             frame_content_size(&frames[0]).unwrap_err().kind,
             ErrorKind::NoContentSize
         );
+    }
+
+    #[test]
+    fn frame_headers_give_dictionary_ids_and_flags() {
+        // Single segment, 1-byte content size, no dictionary, no checksum.
+        let plain = frame_header(&[0x28, 0xB5, 0x2F, 0xFD, 0x20, 0x05]).unwrap();
+        assert_eq!(plain.content_size, Some(5));
+        assert_eq!((plain.dict_id, plain.checksum), (0, false));
+        // Window descriptor, 4-byte dictionary ID, checksum, no content size.
+        let with_dict = [0x28, 0xB5, 0x2F, 0xFD, 0x07, 0x58, 0x78, 0x56, 0x34, 0x12];
+        let h = frame_header(&with_dict).unwrap();
+        assert_eq!(h.content_size, None);
+        assert_eq!((h.dict_id, h.checksum), (0x1234_5678, true));
+        assert!(frame_header(&with_dict[..8]).is_err());
+        let mut reserved = with_dict;
+        reserved[4] |= 0x08;
+        assert!(frame_header(&reserved).is_err());
+        assert!(frame_header(b"not a frame").is_err());
+    }
+
+    #[test]
+    fn dictionary_ids_come_from_zstd_format_dictionaries_only() {
+        use crate::zstd::dictionary_id;
+        assert_eq!(
+            dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 1, 0, 0, 0, 9]),
+            Some(1)
+        );
+        assert_eq!(dictionary_id(b"raw content dictionary"), None);
+        assert_eq!(dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 1]), None);
     }
 }

@@ -22,11 +22,12 @@ pub use buffer::{check_segments, Buffer, Segment, Storage};
 pub use collection::Collection;
 pub use compress::{compress_bound, train_dictionary, CParam, Compressor};
 pub use decompress::{
-    frame_content_size, DParam, Decompressor, DEFAULT_MAX_ITEM_SIZE, SIZE_UNKNOWN,
+    frame_content_size, frame_header, DParam, Decompressor, DEFAULT_MAX_ITEM_SIZE, SIZE_UNKNOWN,
 };
 pub use error::{Error, ErrorKind, Result};
 pub use mmap::Mmap;
 pub use seekable::{map_file, write as write_seekable, Seekable, Writer as SeekableWriter};
+pub use zstd::{dictionary_id, FrameHeader};
 
 /// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).
 pub fn zstd_version() -> u32 {

@@ -384,6 +384,14 @@ impl DDict {
     }
 }
 
+/// The ID of a zstd-format dictionary, `None` for raw content (any bytes without the
+/// dictionary magic number) and for a zstd-format dictionary whose ID is 0.
+pub fn dictionary_id(dict: &[u8]) -> Option<u32> {
+    // SAFETY: dict is readable for dict.len() bytes; zstd only reads its first 8.
+    let id = unsafe { sys::ZSTD_getDictID_fromDict(dict.as_ptr().cast::<c_void>(), dict.len()) };
+    (id != 0).then_some(id)
+}
+
 /// What a frame header says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameHeader {

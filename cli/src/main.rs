@@ -2,12 +2,11 @@
 //! files, read any item back directly, describe files, and benchmark the library.
 //!
 //! Modules: `args` (the command line, with every `--help`), `commands` (one module per
-//! subcommand), `progress` (bars on stderr), `frame` (zstd header fields), `error`.
+//! subcommand), `progress` (bars on stderr), `error`.
 
 mod args;
 mod commands;
 mod error;
-mod frame;
 mod progress;
 
 use std::process::ExitCode;

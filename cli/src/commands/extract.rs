@@ -9,7 +9,6 @@ use zseg::{BatchOptions, Decompressor, Seekable};
 use super::{library_error, open, read_dictionary, sidecar_dictionary};
 use crate::args::{DictArg, GetArgs, UnpackArgs};
 use crate::error::{CliError, CliResult};
-use crate::frame;
 use crate::progress::{Reporter, Unit};
 
 /// A batch decompresses to at most about this many bytes (at least one item), so memory stays
@@ -116,7 +115,11 @@ impl Job<'_> {
             Some(path) => path.clone(),
             None => {
                 let needed = (0..count)
-                    .filter_map(|k| self.seekable.frame(index(k)).and_then(frame::header))
+                    .filter_map(|k| {
+                        self.seekable
+                            .frame(index(k))
+                            .and_then(|f| zseg::frame_header(f).ok())
+                    })
                     .map(|h| h.dict_id)
                     .find(|&id| id != 0);
                 let Some(id) = needed else { return Ok(d) };

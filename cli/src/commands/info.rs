@@ -6,7 +6,6 @@ use std::io::Write;
 use super::{human, open, ratio, sidecar_dictionary};
 use crate::args::InfoArgs;
 use crate::error::{CliError, CliResult};
-use crate::frame;
 
 pub fn run(a: &InfoArgs) -> CliResult<()> {
     let s = open(&a.file)?;
@@ -22,7 +21,9 @@ pub fn run(a: &InfoArgs) -> CliResult<()> {
     let mut dict_ids = BTreeSet::new();
     let (mut with_checksum, mut with_dict) = (0usize, 0usize);
     for i in 0..n {
-        let h = frames.get(i).and_then(frame::header).unwrap_or_default();
+        let Some(h) = frames.get(i).and_then(|f| zseg::frame_header(f).ok()) else {
+            continue;
+        };
         with_checksum += usize::from(h.checksum);
         if h.dict_id != 0 {
             with_dict += 1;

@@ -14,7 +14,6 @@ use super::{
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
-use crate::frame;
 use crate::progress::{Reporter, Unit};
 
 /// Inputs are read in pieces of this size, so that progress moves on big files.
@@ -73,7 +72,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         compressor
             .load_dictionary(&dict)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
-        if frame::dictionary_id(&dict).is_none() && !quiet {
+        if zseg::dictionary_id(&dict).is_none() && !quiet {
             eprintln!(
                 "zseg: warning: {} is not a zstd-format dictionary: the frames name no \
                  dictionary, so unpack and get need --dict {0} explicitly",
@@ -118,7 +117,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
                 "{}: dictionary of {} (ID {}): keep it with {}",
                 path.display(),
                 human(dict.len() as u64),
-                frame::dictionary_id(&dict).unwrap_or(0),
+                zseg::dictionary_id(&dict).unwrap_or(0),
                 a.output.display()
             );
             // The file (frames and seek table) and its dictionary, against the input.
