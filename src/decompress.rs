@@ -10,7 +10,7 @@ use crate::collection::Collection;
 use crate::compress::{switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mmap;
-use crate::zstd::{self, DCtx, DDict, Dst, FrameEnd, FrameHeader, HeaderError};
+use crate::zstd::{self, DCtx, DDict, Dst, FrameEnd, FrameHeader, HeaderError, ZstdError};
 
 /// In `sizes`: read this item's size from its frame header.
 pub const SIZE_UNKNOWN: u64 = u64::MAX;
@@ -268,16 +268,37 @@ impl Decompressor {
         Ok(size)
     }
 
-    /// Why a frame decoded to more than the `expected` bytes its plan gave it room for.
-    fn overrun(&self, frame: &[u8], expected: usize) -> Error {
-        match self.header(frame) {
-            // The size came from the caller: the frame is longer than they said.
-            Ok(h) if h.content_size.is_none() => mismatch(format!(
-                "the size given is {expected} bytes but the frame decompresses to more"
+    /// The error for `frame`, which zstd failed (`why`) to decode to the `expected` bytes its
+    /// plan gave it: when the frame decodes to another length, a size mismatch naming both,
+    /// whether `expected` came from the caller or from a header that lies; else the frame is
+    /// corrupt. Decodes the frame again (error path only), at most [`COUNT_PAST`] bytes past
+    /// `expected`, so a bomb costs no more here than elsewhere.
+    fn decode_error(&self, frame: &[u8], expected: usize, why: ZstdError) -> Error {
+        let failed = |e| zstd_error(e, "decompression failed");
+        let h = match self.header(frame) {
+            Ok(h) if why.is_dst_too_small() || why.is_corruption() => h,
+            _ => return failed(why),
+        };
+        let declared = match h.content_size {
+            Some(_) => format!("the frame header says {expected} bytes"),
+            None => format!("the size given is {expected} bytes"),
+        };
+        let limit = (expected as u64).saturating_add(COUNT_PAST);
+        let length = self.new_context().and_then(|mut dctx| {
+            dctx.set(P::ZSTD_d_windowLogMax, WINDOW_LOG_LIMIT)
+                .map_err(failed)?;
+            let frame = without_content_size(frame, &h, self.magicless, limit);
+            dctx.content_length(&frame, limit).map_err(failed)
+        });
+        match length {
+            Ok(Some(n)) if n != expected as u64 => {
+                mismatch(format!("{declared} but the frame decompresses to {n}"))
+            }
+            Ok(None) => mismatch(format!(
+                "{declared} but the frame decompresses to more than {limit}"
             )),
-            _ => corrupt(&format!(
-                "its content is longer than the {expected} bytes its header declares"
-            )),
+            Ok(Some(_)) => failed(why),
+            Err(e) => e,
         }
     }
 
@@ -334,6 +355,42 @@ pub(crate) fn check_frame_end(frame: &[u8], h: &FrameHeader) -> Result<()> {
 
 /// Output room past an item's content that zstd may use while decoding it.
 const DECODE_SLACK: usize = 64;
+
+/// How far past its expected length a failed frame is decoded to report its real length.
+const COUNT_PAST: u64 = 1 << 20;
+
+/// zstd's largest window log.
+const WINDOW_LOG_LIMIT: i32 = if cfg!(target_pointer_width = "64") {
+    zstd_sys::ZSTD_WINDOWLOG_MAX_64
+} else {
+    zstd_sys::ZSTD_WINDOWLOG_MAX_32
+} as i32;
+
+/// `frame` (header `h`) with its header's content size taken out, so that zstd decodes what its
+/// blocks hold instead of failing on the size the header declares. A single-segment frame gets
+/// a window over `limit` bytes: room for any offset into the content a count up to `limit`
+/// decodes. Nothing else changes: dictionary ID, checksum and blocks stay as they are.
+fn without_content_size(frame: &[u8], h: &FrameHeader, magicless: bool, limit: u64) -> Vec<u8> {
+    let at = if magicless { 0 } else { 4 };
+    let descriptor = frame[at];
+    let single_segment = descriptor & 0x20 != 0;
+    let id_at = at + 1 + usize::from(!single_segment);
+    let id_len = [0, 1, 2, 4][usize::from(descriptor & 3)];
+    let window = if single_segment {
+        let log = (u64::BITS - limit.leading_zeros()) as i32;
+        let log = log.clamp(zstd_sys::ZSTD_WINDOWLOG_MIN as i32, WINDOW_LOG_LIMIT);
+        ((log - 10) << 3) as u8
+    } else {
+        frame[at + 1]
+    };
+    let mut out = Vec::with_capacity(frame.len() + 1);
+    out.extend_from_slice(&frame[..at]);
+    // Frame content size flag 0 and single-segment flag 0: no content size field.
+    out.extend_from_slice(&[descriptor & !0xE0, window]);
+    out.extend_from_slice(&frame[id_at..id_at + id_len]);
+    out.extend_from_slice(&frame[h.header_size..]);
+    out
+}
 
 /// The size of frames the header pass already failed.
 const SKIP: u64 = u64::MAX;
@@ -426,8 +483,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
             Ok(n) => Err(mismatch(format!(
                 "the size given is {expected} bytes but the frame decompresses to {n}"
             ))),
-            Err(e) if e.is_dst_too_small() => Err(self.d.overrun(frame, expected)),
-            Err(e) => Err(zstd_error(e, "decompression failed")),
+            Err(e) => Err(self.d.decode_error(frame, expected, e)),
         }
     }
 }
@@ -962,5 +1018,149 @@ mod tests {
         );
         assert_eq!(dictionary_id(b"raw content dictionary"), None);
         assert_eq!(dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 1]), None);
+    }
+
+    /// The error decompressing `frame` alone (threads 1) or as item 150 of 300 (threads 2).
+    fn lone_and_batched_errors(d: &Decompressor, frame: &[u8], given: u64) -> [Error; 2] {
+        let filler = corpus::json_records(299, 5);
+        let mut frames = compress(&Compressor::new(3).unwrap(), &filler);
+        frames.insert(150, frame.to_vec());
+        let mut sizes: Vec<u64> = filler.iter().map(|v| v.len() as u64).collect();
+        sizes.insert(150, given);
+        let lone = decompress(d, &frames[150..151], Some(&sizes[150..151]), 1).unwrap_err();
+        let batched = decompress(d, &frames, Some(&sizes), 2).unwrap_err();
+        assert_eq!(batched.item, Some(150));
+        [lone, batched]
+    }
+
+    fn assert_mismatch(e: &Error, message: &str) {
+        assert_eq!(e.kind, ErrorKind::SizeMismatch, "{}", e.message);
+        assert_eq!(e.message, message);
+    }
+
+    #[test]
+    fn a_given_size_too_small_is_a_mismatch_naming_the_real_size() {
+        let mut c = Compressor::new(3).unwrap();
+        c.set_param(CParam::ContentSize, 0).unwrap();
+        let d = Decompressor::new();
+        for len in [5usize, 1190, 300_000] {
+            let item = corpus::json_records(400, 3).concat()[..len].to_vec();
+            let frame = &compress(&c, &[item])[0];
+            for given in [len as u64 - 1, 1, len as u64 + 1] {
+                for e in lone_and_batched_errors(&d, frame, given) {
+                    assert_mismatch(
+                        &e,
+                        &format!(
+                            "the size given is {given} bytes but the frame decompresses to {len}"
+                        ),
+                    );
+                }
+            }
+        }
+        // Past its size plus 1 MiB, the count stops: a bomb costs no more than elsewhere.
+        let big = vec![7u8; 3 << 20];
+        let frame = &compress(&c, &[big])[0];
+        for e in lone_and_batched_errors(&d, frame, 1000) {
+            assert_mismatch(
+                &e,
+                "the size given is 1000 bytes but the frame decompresses to more than 1049576",
+            );
+        }
+    }
+
+    /// `frame` with its content size field (of `width` bytes, ending where its header of `end`
+    /// bytes does) set to `declared`.
+    fn declaring(frame: &[u8], end: usize, width: usize, declared: u64) -> Vec<u8> {
+        let declared = if width == 2 { declared - 256 } else { declared };
+        let mut lie = frame.to_vec();
+        lie[end - width..end].copy_from_slice(&declared.to_le_bytes()[..width]);
+        lie
+    }
+
+    #[test]
+    fn a_header_that_declares_another_size_than_its_content_is_a_mismatch() {
+        let d = Decompressor::new();
+        // Single segment, compressed blocks (offsets reach back into the content).
+        let text = corpus::text_chunks(1, 1000, 4).concat();
+        let frame = reference::compress_simple(&text, 3);
+        // Magic number, descriptor, 2-byte content size.
+        assert_eq!(frame_header(&frame).unwrap().header_size, 7);
+        for declared in [900, 1100] {
+            let lie = declaring(&frame, 7, 2, declared);
+            assert_eq!(frame_content_size(&lie).unwrap(), declared);
+            let message = format!(
+                "the frame header says {declared} bytes but the frame decompresses to 1000"
+            );
+            for given in [SIZE_UNKNOWN, declared] {
+                for e in lone_and_batched_errors(&d, &lie, given) {
+                    assert_mismatch(&e, &message);
+                }
+            }
+        }
+        // A window descriptor and a 4-byte content size (content larger than the window),
+        // with a checksum.
+        let big = corpus::text_chunks(1, 3 << 20, 5).concat();
+        let frame = reference::compress_with(
+            &big,
+            &[
+                (zstd_sys::ZSTD_cParameter::ZSTD_c_windowLog, 18),
+                (zstd_sys::ZSTD_cParameter::ZSTD_c_checksumFlag, 1),
+            ],
+            &[],
+        );
+        assert_eq!(frame_header(&frame).unwrap().window_size, 1 << 18);
+        let end = frame_header(&frame).unwrap().header_size;
+        let lie = declaring(&frame, end, 4, (3 << 20) - 5);
+        for e in lone_and_batched_errors(&d, &lie, SIZE_UNKNOWN) {
+            assert_mismatch(
+                &e,
+                &format!(
+                    "the frame header says {} bytes but the frame decompresses to {}",
+                    (3 << 20) - 5,
+                    3 << 20
+                ),
+            );
+        }
+        // A lie and a corrupt block: the frame is corrupt, not a mismatch.
+        let mut both = declaring(&frame, end, 4, 5 << 20);
+        let at = both.len() / 2;
+        both[at] ^= 0x55;
+        for e in lone_and_batched_errors(&d, &both, SIZE_UNKNOWN) {
+            assert_eq!(e.kind, ErrorKind::Zstd, "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn a_lying_magicless_frame_with_a_dictionary_is_a_mismatch_too() {
+        let dict = corpus::json_records(50, 9).concat();
+        let mut c = Compressor::new(3).unwrap();
+        c.load_dictionary(&dict).unwrap();
+        c.set_param(CParam::Magicless, 1).unwrap();
+        let item = corpus::json_records(1, 10).concat();
+        let frame = &compress(&c, std::slice::from_ref(&item))[0];
+        let mut d = Decompressor::new();
+        d.set_param(DParam::Magicless, 1).unwrap();
+        d.load_dictionary(&dict).unwrap();
+        let h = d.header(frame).unwrap();
+        assert_eq!(h.content_size, Some(item.len() as u64));
+        assert!(
+            (256..65536 + 256).contains(&item.len()),
+            "a 2-byte content size field"
+        );
+        let declared = item.len() as u64 + 3;
+        let lie = declaring(frame, h.header_size, 2, declared);
+        let frames = vec![frame.clone(), lie, frame.clone()];
+        let out = d
+            .decompress(&views(&frames)[..], None, &mut opts(1, true))
+            .unwrap();
+        assert_eq!(out.output.get(0).unwrap(), &item[..]);
+        assert_eq!(out.failures.len(), 1);
+        assert_mismatch(
+            &out.failures[0],
+            &format!(
+                "the frame header says {declared} bytes but the frame decompresses to {}",
+                item.len()
+            ),
+        );
     }
 }
