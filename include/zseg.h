@@ -255,7 +255,9 @@ typedef struct zseg_batch_options {
      * NULL: the first failing item fails the call. Otherwise an array of one entry per item:
      * the batch keeps going, each entry receives its item's result (`ZSEG_OK` or the error),
      * failed items get an empty segment, and the call returns `ZSEG_ERR_PARTIAL` if any failed.
-     * Written only when the call returns `ZSEG_OK` or `ZSEG_ERR_PARTIAL`.
+     * Written only when the call returns `ZSEG_OK` or `ZSEG_ERR_PARTIAL`: a failure of the call
+     * as a whole (a NULL argument, a limit on the whole batch, an allocation failure,
+     * cancellation) is the call's result in this mode too.
      */
     zseg_result *item_results;
     /**
@@ -723,7 +725,8 @@ zseg_result zseg_decompress_collection(const struct zseg_decompressor *d,
  * `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
  * the headers) of the frames that pass the header checks, which all run before any work (in
  * per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
- * no room; one failing later, e.g. on a bad checksum, does, and its segment is empty). A
+ * no room; one failing later, e.g. on a bad checksum, does, and its segment is empty, while
+ * the items after it still follow back to back, so `*dst_used` is less than that total). A
  * smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
  * faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
  * `dst` bytes may be overwritten even when the call fails. Otherwise as
@@ -743,7 +746,8 @@ zseg_result zseg_decompress_slices_into(const struct zseg_decompressor *d,
 /**
  * Reads the decompressed size recorded in the header of the (standard, with magic) frame at
  * `frame[0..size)` into `*out`. `ZSEG_ERR_NO_CONTENT_SIZE` if the header records none,
- * `ZSEG_ERR_ZSTD` if `frame` does not start with a complete, valid frame header. Thread-safe.
+ * `ZSEG_ERR_ZSTD` if `frame` does not start with a complete, valid frame header (a skippable
+ * frame, which holds no data, included). Thread-safe.
  */
 zseg_result zseg_frame_content_size(const uint8_t *frame,
                                     size_t size,
@@ -785,6 +789,9 @@ zseg_result zseg_seekable_write(const struct zseg_collection *frames,
  * `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, and
  * nothing is read past the mapping. The mapping lives until the handle and every holder of its
  * frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
+ * The table's per-frame checksums, if it has them, are not compared with anything: a frame's
+ * own zstd checksum is what decompressing it verifies (files written with
+ * `ZSEG_SEEKABLE_CHECKSUMS` repeat exactly that one in the table).
  * On success the caller frees `*out` with `zseg_seekable_free`. Thread-safe.
  */
 zseg_result zseg_seekable_open(const char *path,

@@ -27,7 +27,9 @@ pub struct zseg_batch_options {
     /// NULL: the first failing item fails the call. Otherwise an array of one entry per item:
     /// the batch keeps going, each entry receives its item's result (`ZSEG_OK` or the error),
     /// failed items get an empty segment, and the call returns `ZSEG_ERR_PARTIAL` if any failed.
-    /// Written only when the call returns `ZSEG_OK` or `ZSEG_ERR_PARTIAL`.
+    /// Written only when the call returns `ZSEG_OK` or `ZSEG_ERR_PARTIAL`: a failure of the call
+    /// as a whole (a NULL argument, a limit on the whole batch, an allocation failure,
+    /// cancellation) is the call's result in this mode too.
     pub item_results: *mut zseg_result,
     /// Called on the thread that made the batch call (never concurrently): at least every 64
     /// items or 16 MiB while the batch runs (when run on workers, as soon as the calling thread

@@ -257,7 +257,8 @@ pub extern "C" fn zseg_decompress_collection(
 /// `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
 /// the headers) of the frames that pass the header checks, which all run before any work (in
 /// per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
-/// no room; one failing later, e.g. on a bad checksum, does, and its segment is empty). A
+/// no room; one failing later, e.g. on a bad checksum, does, and its segment is empty, while
+/// the items after it still follow back to back, so `*dst_used` is less than that total). A
 /// smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
 /// faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
 /// `dst` bytes may be overwritten even when the call fails. Otherwise as
@@ -305,7 +306,8 @@ pub extern "C" fn zseg_decompress_slices_into(
 
 /// Reads the decompressed size recorded in the header of the (standard, with magic) frame at
 /// `frame[0..size)` into `*out`. `ZSEG_ERR_NO_CONTENT_SIZE` if the header records none,
-/// `ZSEG_ERR_ZSTD` if `frame` does not start with a complete, valid frame header. Thread-safe.
+/// `ZSEG_ERR_ZSTD` if `frame` does not start with a complete, valid frame header (a skippable
+/// frame, which holds no data, included). Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_frame_content_size(
     frame: *const u8,

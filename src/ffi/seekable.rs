@@ -70,6 +70,9 @@ pub extern "C" fn zseg_seekable_write(
 /// `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, and
 /// nothing is read past the mapping. The mapping lives until the handle and every holder of its
 /// frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
+/// The table's per-frame checksums, if it has them, are not compared with anything: a frame's
+/// own zstd checksum is what decompressing it verifies (files written with
+/// `ZSEG_SEEKABLE_CHECKSUMS` repeat exactly that one in the table).
 /// On success the caller frees `*out` with `zseg_seekable_free`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_seekable_open(
