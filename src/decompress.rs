@@ -367,19 +367,20 @@ const WINDOW_LOG_LIMIT: i32 = if cfg!(target_pointer_width = "64") {
 } as i32;
 
 /// `frame` (header `h`) with its header's content size taken out, so that zstd decodes what its
-/// blocks hold instead of failing on the size the header declares. A single-segment frame gets
-/// a window over `limit` bytes: room for any offset into the content a count up to `limit`
-/// decodes. Nothing else changes: dictionary ID, checksum and blocks stay as they are.
+/// blocks hold instead of failing on the size the header declares. The window becomes just over
+/// `limit` bytes when the frame has none (single segment) or a larger one: a count that stops at
+/// `limit` meets no offset reaching further, and zstd's stream buffer stays that small. Nothing
+/// else changes: dictionary ID, checksum and blocks stay as they are.
 fn without_content_size(frame: &[u8], h: &FrameHeader, magicless: bool, limit: u64) -> Vec<u8> {
     let at = if magicless { 0 } else { 4 };
     let descriptor = frame[at];
     let single_segment = descriptor & 0x20 != 0;
     let id_at = at + 1 + usize::from(!single_segment);
     let id_len = [0, 1, 2, 4][usize::from(descriptor & 3)];
-    let window = if single_segment {
-        let log = (u64::BITS - limit.leading_zeros()) as i32;
-        let log = log.clamp(zstd_sys::ZSTD_WINDOWLOG_MIN as i32, WINDOW_LOG_LIMIT);
-        ((log - 10) << 3) as u8
+    let log = (u64::BITS - limit.leading_zeros()) as i32;
+    let log = log.clamp(zstd_sys::ZSTD_WINDOWLOG_MIN as i32, WINDOW_LOG_LIMIT);
+    let window = if single_segment || h.window_size > 1 << log {
+        ((log - 10) << 3) as u8 // exponent log - 10, mantissa 0
     } else {
         frame[at + 1]
     };
@@ -1056,6 +1057,22 @@ mod tests {
                     );
                 }
             }
+        }
+        // A window far larger than the count needs: the count runs in a smaller one.
+        let text = corpus::text_chunks(1, 3 << 20, 6).concat();
+        let mut frame = compress(&c, &[text])[0].clone();
+        assert!(frame_header(&frame).unwrap().window_size < 4 << 20);
+        frame[5] = (30 - 10) << 3; // window descriptor: 1 GiB, still a valid frame
+        assert_eq!(frame_header(&frame).unwrap().window_size, 1 << 30);
+        for e in lone_and_batched_errors(&d, &frame, 5 << 19) {
+            assert_mismatch(
+                &e,
+                &format!(
+                    "the size given is {} bytes but the frame decompresses to {}",
+                    5 << 19,
+                    3 << 20
+                ),
+            );
         }
         // Past its size plus 1 MiB, the count stops: a bomb costs no more than elsewhere.
         let big = vec![7u8; 3 << 20];
