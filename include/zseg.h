@@ -12,7 +12,9 @@
  * - Detail for a failure goes into the optional caller-owned zseg_error *err, always the last
  *   parameter (may be NULL). There is no thread-local "last error".
  * - NULL where a pointer is required gives ZSEG_ERR_NULL; a NULL pointer with a length or count
- *   of 0 is an empty input. Panics never cross the boundary: they give ZSEG_ERR_INTERNAL.
+ *   of 0 is an empty input. An array (of segments, slices, sizes...) not aligned for its
+ *   element type gives ZSEG_ERR_INVALID_ARGUMENT. Panics never cross the boundary: they give
+ *   ZSEG_ERR_INTERNAL.
  * - Sizes are size_t in the API and uint64_t in segments.
  */
 

@@ -54,8 +54,11 @@ func NewCollection(buffers ...*Buffer) (*Collection, error) {
 	defer unlock()
 	hs := make([]*C.zseg_buffer, len(buffers)+1) // C pointers only; +1: never empty
 	for i, b := range buffers {
-		if b == nil || b.h == nil {
-			return nil, &Error{Code: ErrNull, Item: int64(i), Message: "buffer is nil or closed"}
+		if b == nil {
+			return nil, &Error{Code: ErrNull, Item: int64(i), Message: "buffer is nil"}
+		}
+		if b.h == nil {
+			return nil, fmt.Errorf("zseg: buffer %d: %w", i, ErrClosed)
 		}
 		hs[i] = b.h
 	}

@@ -68,7 +68,8 @@ func (c *Compressor) Close() error {
 	return nil
 }
 
-// MemorySize returns the bytes the Compressor holds now (pooled zstd contexts and dictionary).
+// MemorySize returns the bytes the Compressor holds now (pooled zstd contexts and dictionary);
+// 0 after Close.
 func (c *Compressor) MemorySize() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -77,7 +77,7 @@ func (d *Decompressor) Close() error {
 }
 
 // MemorySize returns the bytes the Decompressor holds now (pooled zstd contexts and
-// dictionary).
+// dictionary); 0 after Close.
 func (d *Decompressor) MemorySize() int {
 	d.mu.RLock()
 	defer d.mu.RUnlock()

@@ -168,6 +168,12 @@ func TestCloseIdempotent(t *testing.T) {
 	if _, err := d2.DecompressCollection(col, nil, 1); !errors.Is(err, zseg.ErrClosed) {
 		t.Fatalf("closed Collection: %v", err)
 	}
+	if _, err := zseg.NewCollection(b2, b); !errors.Is(err, zseg.ErrClosed) {
+		t.Fatalf("NewCollection of a closed Buffer: %v", err)
+	}
+	if _, err := zseg.NewCollection(b2, nil); !errors.Is(err, zseg.ErrNull) {
+		t.Fatalf("NewCollection of a nil Buffer: %v", err)
+	}
 	mustPanic(t, "Item of a closed Collection", func() { col.Item(0) })
 	mustPanic(t, "CopyItem of a closed Buffer", func() { b.CopyItem(0) })
 }

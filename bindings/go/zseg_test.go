@@ -357,7 +357,13 @@ func TestMultiBufferCollection(t *testing.T) {
 
 	// A closed or nil Buffer is refused, naming its position.
 	_, err = zseg.NewCollection(empty, nil)
-	if zerr := asError(t, err); zerr.Code != zseg.ErrNull || zerr.Item != 0 {
+	if !errors.Is(err, zseg.ErrClosed) || !strings.Contains(err.Error(), "buffer 0") {
 		t.Fatalf("NewCollection of a closed buffer: %v", err)
+	}
+	live, _ := zseg.NewBuffer(nil)
+	defer live.Close()
+	_, err = zseg.NewCollection(live, nil)
+	if zerr := asError(t, err); zerr.Code != zseg.ErrNull || zerr.Item != 1 {
+		t.Fatalf("NewCollection of a nil buffer: %v", err)
 	}
 }

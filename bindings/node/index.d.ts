@@ -75,7 +75,10 @@ export interface ToArrayOptions {
 declare abstract class ItemSource implements Iterable<Buffer> {
   /** Number of items. Throws ZSEG_ERR_CLOSED once closed. */
   readonly length: number;
-  /** Total bytes of all items. */
+  /**
+   * Bytes: for a ZsegBuffer, of its data (zseg_buffer_size; segments may overlap or skip
+   * bytes); for a Collection, the sum of its items' lengths (zseg_collection_size).
+   */
   readonly size: number;
   /** True once close() has been called. */
   readonly closed: boolean;

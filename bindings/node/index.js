@@ -214,10 +214,14 @@ function check(result, errBuf) {
 
 // libuv's pool (UV_THREADPOOL_SIZE, default 4) also serves fs, dns.lookup, zlib and crypto:
 // by default zseg keeps one thread free for them by running at most poolSize - 1 calls at once;
-// the others wait in a FIFO here (koffi itself throws past its own queue limit).
+// the others wait in a FIFO here. koffi refuses calls past its own limit (max_async_calls, the
+// call completing included), so no setting runs more than that limit - 1.
+const koffiAsyncMax = Math.max(1, (koffi.config().max_async_calls || 256) - 1);
 let asyncLimit = Math.max(1, (parseInt(process.env.UV_THREADPOOL_SIZE, 10) || 4) - 1);
 let asyncRunning = 0;
 const asyncQueue = [];
+// Set when koffi refused a call: nothing more starts until one of ours completes.
+let koffiFull = false;
 
 function setAsyncConcurrency(n) {
   if (!Number.isInteger(n) || n < 1) throw new RangeError('async concurrency must be an integer >= 1');
@@ -226,7 +230,8 @@ function setAsyncConcurrency(n) {
 }
 
 function pumpAsync() {
-  while (asyncRunning < asyncLimit && asyncQueue.length > 0) asyncQueue.shift()();
+  const limit = Math.min(asyncLimit, koffiAsyncMax);
+  while (!koffiFull && asyncRunning < limit && asyncQueue.length > 0) asyncQueue.shift()();
 }
 
 // Runs fn.async(...args); `keep` holds every JS object whose memory the call reads or writes,
@@ -238,16 +243,26 @@ function callAsync(fn, args, keep) {
       const done = (err, res) => {
         asyncRunning--;
         keep.length = 0;
+        koffiFull = false;
         pumpAsync();
         if (err) reject(err); else resolve(res);
       };
       try {
         fn.async(...args, done);
       } catch (e) {
+        // koffi is full after all (calls of other code through koffi count too): wait at the
+        // head of the queue for a zseg call to complete. Else the call itself failed.
+        if (asyncRunning > 1 && /Too many asynchronous calls/.test(e.message)) {
+          asyncRunning--;
+          koffiFull = true;
+          asyncQueue.unshift(start);
+          return;
+        }
         done(e);
       }
     };
-    if (asyncRunning < asyncLimit) start(); else asyncQueue.push(start);
+    asyncQueue.push(start);
+    pumpAsync();
   });
 }
 
@@ -437,7 +452,11 @@ function toU64(v, what) {
 
 function toInt64(v, what) {
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'bigint' || Number.isSafeInteger(v)) return v;
+  if (typeof v === 'bigint') {
+    if (v < -(2n ** 63n) || v >= 2n ** 63n) throw new RangeError(`${what} must fit in 64 bits`);
+    return v;
+  }
+  if (Number.isSafeInteger(v)) return v;
   throw new TypeError(`${what} must be an integer or a boolean`);
 }
 
@@ -604,6 +623,12 @@ class ZsegBuffer extends ItemSource {
       if (segments.byteLength % 16 !== 0) throw new TypeError('segments: byte length must be a multiple of 16');
       count = segments.byteLength / 16;
       segs = toBytes(segments, 'segments');
+      if (segs.byteOffset % 8 !== 0) {
+        // C reads uint64_t records: hand it an aligned copy (ArrayBuffers themselves are).
+        const aligned = new BigUint64Array(count * 2);
+        new Uint8Array(aligned.buffer).set(segs);
+        segs = aligned;
+      }
     } else {
       throw new TypeError('segments must be an array of [offset, length] pairs or 16-byte records');
     }
@@ -683,12 +708,27 @@ class Collection extends ItemSource {
 // ---------------------------------------------------------------------------------------------
 // Batch calls (shared by compression and decompression)
 
+// The handles whose memory the zero-copy views among `views` read, each once: a call checks
+// that they are open, and an async call pins them like its own input handle.
+function viewHandles(views) {
+  const owners = [];
+  let lastAb = null;
+  for (const v of views) {
+    if (v.buffer === lastAb) continue;
+    lastAb = v.buffer;
+    const h = viewOwners.get(lastAb);
+    if (h !== undefined && !owners.includes(h)) owners.push(h);
+  }
+  return owners;
+}
+
 // Classifies the input: a JS array (-> *_slices), a ZsegBuffer (-> *_buffer) or a Collection
 // (-> *_collection). Returns what the call needs and what it must keep alive.
 function prepareInput(input, what) {
   if (Array.isArray(input)) {
     const views = normalizeItems(input);
-    return { kind: 'slices', n: views.length, slices: buildSlices(views), views, handle: null };
+    const owners = viewHandles(views);
+    return { kind: 'slices', n: views.length, slices: buildSlices(views), views, owners, handle: null };
   }
   if (input instanceof ZsegBuffer) return { kind: 'buffer', n: input.length, handle: input };
   if (input instanceof Collection) return { kind: 'collection', n: input.length, handle: input };
@@ -718,29 +758,42 @@ function finishBatch(result, out, errBuf, itemResults, n) {
 function runBatch(owner, prep, fns, makeArgs, isAsync) {
   const { inp, opts, itemResults } = prep;
   const fn = fns[inp.kind];
+  const viewed = inp.owners || [];
   if (!isAsync) {
     const out = syncOut;
     const ptr = owner._ptr;
     const inPtr = inp.kind === 'slices' ? inp.slices : inp.handle._ptr;
+    for (const h of viewed) if (h.closed) throw closedError(`${h._what} of an item view`);
     const r = fn(...makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, syncErr));
     return finishBatch(r, out, syncErr, itemResults, inp.n);
   }
   const out = new BigUint64Array(1);
   const errBuf = Buffer.alloc(ERR_SIZE);
+  // Every handle the call reads is pinned: close() waits for the call.
+  const pinned = [];
   let ptr;
   let inPtr;
   try {
     ptr = owner._pin();
-    inPtr = inp.kind === 'slices' ? inp.slices : inp.handle._pin();
+    pinned.push(owner);
+    if (inp.handle) {
+      inPtr = inp.handle._pin();
+      pinned.push(inp.handle);
+    } else {
+      inPtr = inp.slices;
+    }
+    for (const h of viewed) {
+      h._pin();
+      pinned.push(h);
+    }
   } catch (e) {
-    if (ptr !== undefined) owner._unpin();
+    for (const h of pinned) h._unpin();
     return Promise.reject(e);
   }
   // Everything the worker thread reads or writes stays referenced until the call completes.
   const keep = [owner, inp, opts, itemResults, out, errBuf, prep];
   return callAsync(fn, makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, errBuf), keep).finally(() => {
-    owner._unpin();
-    if (inp.handle) inp.handle._unpin();
+    for (const h of pinned) h._unpin();
   }).then((r) => finishBatch(r, out, errBuf, itemResults, inp.n));
 }
 
@@ -758,6 +811,7 @@ class Compressor extends Handle {
     checkKeys(options, COMPRESSOR_KEYS, 'Compressor');
     const level = options.level === undefined || options.level === null ? 3 : options.level;
     if (!Number.isInteger(level)) throw new TypeError('level must be an integer');
+    if (level < -2147483648 || level > 2147483647) throw new RangeError(`level ${level} is out of range`);
     const out = new BigUint64Array(1);
     check(C.zseg_compressor_new(level, out, syncErr), syncErr);
     super(out[0], C.zseg_compressor_free, 'Compressor');

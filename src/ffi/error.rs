@@ -135,8 +135,9 @@ pub(crate) fn fill(err: *mut zseg_error, e: Option<&Error>) {
         zstd_code: e.map_or(0, |e| e.zstd_code),
         message,
     };
-    // SAFETY: err is non-NULL and, by the API contract, points to a writable zseg_error.
-    unsafe { err.write(record) };
+    // SAFETY: err is non-NULL and, by the API contract, points to a writable zseg_error
+    // (written unaligned: a misaligned one has no other way to report).
+    unsafe { err.write_unaligned(record) };
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

@@ -67,6 +67,21 @@ fn check_len<T>(len: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// An array of `T` at a misaligned address (possible from C by a cast, e.g. records read at an
+/// odd offset of a byte stream) is an error rather than undefined behaviour.
+fn check_aligned<T>(ptr: *const T, what: &str) -> Result<()> {
+    if ptr.is_aligned() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidArgument,
+        format!(
+            "{what}: the array is not aligned to {} bytes",
+            std::mem::align_of::<T>()
+        ),
+    ))
+}
+
 /// The caller's array of `len` elements; NULL with `len` 0 is empty.
 ///
 /// # Safety
@@ -79,7 +94,8 @@ unsafe fn slice<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T]>
         return Err(null(what));
     }
     check_len::<T>(len, what)?;
-    // SAFETY: non-NULL, length checked, validity guaranteed by the caller (see above).
+    check_aligned(ptr, what)?;
+    // SAFETY: non-NULL, aligned, length checked, validity guaranteed by the caller (see above).
     Ok(std::slice::from_raw_parts(ptr, len))
 }
 
@@ -100,8 +116,9 @@ unsafe fn slice_out<'a, T>(
         return Err(null(what));
     }
     check_len::<T>(len, what)?;
-    // SAFETY: non-NULL, length checked, validity guaranteed by the caller; MaybeUninit makes
-    // no claim about the current contents.
+    check_aligned(ptr, what)?;
+    // SAFETY: non-NULL, aligned, length checked, validity guaranteed by the caller;
+    // MaybeUninit makes no claim about the current contents.
     Ok(std::slice::from_raw_parts_mut(ptr.cast(), len))
 }
 
@@ -132,10 +149,11 @@ fn out<T>(ptr: *mut T, what: &str) -> Result<*mut T> {
     }
 }
 
-/// Writes `value` through an out-pointer checked by [`out`].
+/// Writes `value` through a non-NULL out-pointer (checked by [`out`], or tested by the caller),
+/// whatever its alignment.
 fn put<T>(ptr: *mut T, value: T) {
-    // SAFETY: ptr was checked non-NULL by `out`; the caller provides writable memory for one T.
-    unsafe { ptr.write(value) }
+    // SAFETY: ptr is non-NULL; the caller provides writable memory for one T.
+    unsafe { ptr.write_unaligned(value) }
 }
 
 /// The caller's array of items, each checked: a NULL `ptr` with a nonzero `len` is

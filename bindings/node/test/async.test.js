@@ -47,13 +47,27 @@ test('many concurrent async calls, all checked byte for byte', async () => {
   dec.close();
 });
 
-test('more calls at once than koffi queues (its limit is 256): the binding queues the rest', async () => {
+// Starts n one-item async compressions at once and checks every result.
+async function manyTinyCalls(n) {
   const items = [Buffer.from('tiny batch')];
-  const all = await Promise.all(Array.from({ length: 400 }, () => zseg.compressBatchAsync(items)));
-  assert.equal(all.length, 400);
+  const all = await Promise.all(Array.from({ length: n }, () => zseg.compressBatchAsync(items)));
+  assert.equal(all.length, n);
   for (const c of all) {
     assert.equal(zseg.frameContentSize(c.item(0)), items[0].length);
     c.close();
+  }
+}
+
+test('more calls at once than koffi queues (its limit is 256): the binding queues the rest', async () => {
+  await manyTinyCalls(400);
+});
+
+test('a concurrency over koffi\'s limit still queues the excess instead of failing it', async () => {
+  zseg.setAsyncConcurrency(1000);
+  try {
+    await manyTinyCalls(600);
+  } finally {
+    zseg.setAsyncConcurrency(Math.max(1, (parseInt(process.env.UV_THREADPOOL_SIZE, 10) || 4) - 1));
   }
 });
 
@@ -121,6 +135,25 @@ test('closing handles during an async call defers the free until it completes', 
   assertItems(out, items);
   out.close();
   await assert.rejects(comp.compressAsync(items), { code: 'ZSEG_ERR_CLOSED' });
+});
+
+test('an async call pins the collections its input views come from; a sync call refuses closed ones', async () => {
+  const items = corpus(3000, 200, 21);
+  for (let round = 0; round < 3; round++) {
+    const frames = zseg.compressBatch(items, { level: 1 });
+    const p = zseg.decompressBatchAsync(frames.toArray(), { threads: 2 });
+    frames.close(); // deferred until the call completes
+    assert.equal(frames.closed, true);
+    zseg.compressBatch(items, { level: 1 }).close(); // would reuse freed memory
+    const out = await p;
+    assertItems(out, items);
+    out.close();
+  }
+  const frames = zseg.compressBatch(items, { level: 1 });
+  const views = frames.toArray();
+  frames.close();
+  assert.throws(() => zseg.decompressBatch(views), { code: 'ZSEG_ERR_CLOSED' });
+  await assert.rejects(zseg.decompressBatchAsync(views), { code: 'ZSEG_ERR_CLOSED' });
 });
 
 test('async errors reject with ZsegError; per-item mode works async', async () => {

@@ -100,6 +100,12 @@ test('index out of range, bad arguments, bad segments', () => {
   assert.throws(() => c.item('0'), TypeError, 'an index that is not a number is a TypeError');
   c.close();
   assert.throws(() => zseg.compressBatch([Buffer.from('a')], { level: 1000 }), { code: 'ZSEG_ERR_INVALID_ARGUMENT' });
+  // Levels and parameters past what C takes are refused, not wrapped into another value.
+  for (const level of [2 ** 31, 2 ** 32 + 3, 2 ** 40, -(2 ** 31) - 1]) {
+    assert.throws(() => new zseg.Compressor({ level }), RangeError, `level ${level}`);
+  }
+  assert.throws(() => new zseg.Compressor({ strategy: 2n ** 63n }), RangeError);
+  assert.throws(() => new zseg.Compressor({ windowLog: 2 ** 32 + 20 }), { code: 'ZSEG_ERR_INVALID_ARGUMENT' });
   assert.throws(() => zseg.compressBatch(Buffer.from('not an array')), TypeError);
   assert.throws(() => zseg.compressBatch([42]), TypeError);
   assert.throws(() => zseg.compressBatch([Buffer.from('a')], { threads: 1.5 }), TypeError);

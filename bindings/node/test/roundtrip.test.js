@@ -127,6 +127,12 @@ test('ZsegBuffer.fromPacked accepts 16-byte segment records (python-zstandard la
   assert.deepEqual(b.toArray().map(String), ['hello', 'world', '!', '']);
   assert.equal(b.size, 11);
   b.close();
+  // Records at an odd offset of a byte stream (C reads them as uint64_t: the binding aligns).
+  const stream = Buffer.alloc(1 + segs.byteLength);
+  Buffer.from(segs.buffer).copy(stream, 1);
+  const odd = zseg.ZsegBuffer.fromPacked(data, stream.subarray(1));
+  assert.deepEqual(odd.toArray().map(String), ['hello', 'world', '!', '']);
+  odd.close();
 });
 
 test('Compressor and Decompressor reuse, parameters, iteration', () => {
