@@ -352,7 +352,9 @@ unsigned int zseg_zstd_version(void);
 
 /**
  * Sets `*opts` to the defaults: `size` = `sizeof(zseg_batch_options)`, `threads` 0, all
- * pointers NULL. NULL is a no-op. Thread-safe.
+ * pointers NULL. NULL is a no-op. Thread-safe. It writes the struct as this library knows it:
+ * a program that may run with a newer libzseg than the header it was built with (whose struct
+ * may have grown) sets `size = sizeof(zseg_batch_options)` and zeroes the rest itself instead.
  */
 void zseg_batch_options_init(struct zseg_batch_options *opts);
 

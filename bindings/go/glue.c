@@ -2,8 +2,11 @@
 
 #include "glue.h"
 
+/* The struct as this header knows it (zseg_batch_options_init would write the running
+   library's size, which a newer library may make larger than *o). */
 static void options(zseg_batch_options *o, int32_t threads, zseg_result *item_results) {
-    zseg_batch_options_init(o);
+    *o = (zseg_batch_options){0};
+    o->size = sizeof *o;
     o->threads = threads;
     o->item_results = item_results;
 }

@@ -34,7 +34,6 @@ for (const decl of [
   'const char *zseg_version(void)',
   'unsigned int zseg_zstd_version(void)',
   'const char *zseg_result_str(uint32_t code)',
-  'void zseg_batch_options_init(void *opts)',
 
   'uint32_t zseg_buffer_new_copy(const void *data, size_t size, const void *segments, size_t count, void *out, void *err)',
   'void zseg_buffer_free(void *buf)',
@@ -134,6 +133,7 @@ const ERR_ITEM = koffi.offsetof(ErrorT, 'item');
 const ERR_ZSTD = koffi.offsetof(ErrorT, 'zstd_code');
 const ERR_MESSAGE = koffi.offsetof(ErrorT, 'message');
 const OPTS_SIZE = koffi.sizeof(OptionsT);
+const OPTS_SIZE_BYTES = koffi.sizeof('size_t'); // the first field, `size`
 const OPTS_THREADS = koffi.offsetof(OptionsT, 'threads');
 const OPTS_ITEM_RESULTS = koffi.offsetof(OptionsT, 'item_results');
 
@@ -420,9 +420,12 @@ function batchOptions(threads, itemResults, isAsync) {
     const cached = syncOptions.get(threads);
     if (cached) return cached;
   }
+  // The defaults are zeros and `size`, set here rather than by zseg_batch_options_init, which
+  // writes the library's own size: a newer library's struct may be larger than this buffer.
   const opts = Buffer.alloc(OPTS_SIZE);
-  C.zseg_batch_options_init(opts);
   const dv = new DataView(opts.buffer, opts.byteOffset, opts.byteLength);
+  if (OPTS_SIZE_BYTES === 8) dv.setBigUint64(0, BigInt(OPTS_SIZE), LE);
+  else dv.setUint32(0, OPTS_SIZE, LE);
   dv.setInt32(OPTS_THREADS, threads, LE);
   if (itemResults) dv.setBigUint64(OPTS_ITEM_RESULTS, koffi.address(itemResults), LE);
   if (reuse && syncOptions.size < 64) syncOptions.set(threads, opts);

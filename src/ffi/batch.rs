@@ -51,7 +51,9 @@ const DEFAULTS: zseg_batch_options = zseg_batch_options {
 };
 
 /// Sets `*opts` to the defaults: `size` = `sizeof(zseg_batch_options)`, `threads` 0, all
-/// pointers NULL. NULL is a no-op. Thread-safe.
+/// pointers NULL. NULL is a no-op. Thread-safe. It writes the struct as this library knows it:
+/// a program that may run with a newer libzseg than the header it was built with (whose struct
+/// may have grown) sets `size = sizeof(zseg_batch_options)` and zeroes the rest itself instead.
 #[no_mangle]
 pub extern "C" fn zseg_batch_options_init(opts: *mut zseg_batch_options) {
     if !opts.is_null() {
