@@ -687,7 +687,7 @@ size_t zseg_decompressor_memory_size(const struct zseg_decompressor *d);
  * without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given
  * `ZSEG_ERR_NO_CONTENT_SIZE`; a given size that differs from the header's, or a size (given or
  * the header's) that differs from what the frame's blocks decode to, `ZSEG_ERR_SIZE_MISMATCH`:
- * the message names both sizes (a real size over 1 MiB past the expected one as "more than"
+ * the message names both sizes (a real size over 128 KiB past the expected one as "more than"
  * that; it is counted by decoding the frame again, discarding the content); over the item
  * limit or the window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
  * Frames must stay readable and unchanged during the call. Output and ownership as for

@@ -271,34 +271,43 @@ impl Decompressor {
     /// The error for `frame`, which zstd failed (`why`) to decode to the `expected` bytes its
     /// plan gave it: when the frame decodes to another length, a size mismatch naming both,
     /// whether `expected` came from the caller or from a header that lies; else the frame is
-    /// corrupt. Decodes the frame again (error path only), at most [`COUNT_PAST`] bytes past
-    /// `expected`, so a bomb costs no more here than elsewhere.
-    fn decode_error(&self, frame: &[u8], expected: usize, why: ZstdError) -> Error {
+    /// corrupt. Decodes the frame again with `dctx` (error path only) into scratch memory, at
+    /// most [`COUNT_PAST`] bytes past `expected`: a bad item costs about one block more than a
+    /// good one.
+    fn decode_error(
+        &self,
+        dctx: &mut DCtx,
+        frame: &[u8],
+        expected: usize,
+        why: ZstdError,
+    ) -> Error {
         let failed = |e| zstd_error(e, "decompression failed");
         let h = match self.header(frame) {
-            Ok(h) if why.is_dst_too_small() || why.is_corruption() => h,
+            // Content longer than expected, or a header whose content size may be false (zstd
+            // then reports corruption, or a block over the window that size implies). A frame
+            // without one that ends early decodes, to fewer bytes than expected.
+            Ok(h) if why.is_dst_too_small() || h.content_size.is_some() => h,
             _ => return failed(why),
         };
         let declared = match h.content_size {
             Some(_) => format!("the frame header says {expected} bytes"),
             None => format!("the size given is {expected} bytes"),
         };
-        let limit = (expected as u64).saturating_add(COUNT_PAST);
-        let length = self.new_context().and_then(|mut dctx| {
-            dctx.set(P::ZSTD_d_windowLogMax, WINDOW_LOG_LIMIT)
-                .map_err(failed)?;
-            let frame = without_content_size(frame, &h, self.magicless, limit);
-            dctx.content_length(&frame, limit).map_err(failed)
-        });
-        match length {
-            Ok(Some(n)) if n != expected as u64 => {
+        let limit = expected.saturating_add(COUNT_PAST);
+        let mut scratch = Vec::new();
+        if scratch.try_reserve_exact(limit).is_err() {
+            return failed(why);
+        }
+        let frame = without_content_size(frame, &h, self.magicless, limit);
+        match dctx.decompress(&frame, &mut scratch, limit) {
+            Ok(n) if n != expected => {
                 mismatch(format!("{declared} but the frame decompresses to {n}"))
             }
-            Ok(None) => mismatch(format!(
+            Ok(_) => failed(why),
+            Err(e) if e.is_dst_too_small() => mismatch(format!(
                 "{declared} but the frame decompresses to more than {limit}"
             )),
-            Ok(Some(_)) => failed(why),
-            Err(e) => e,
+            Err(e) => failed(e),
         }
     }
 
@@ -357,29 +366,21 @@ pub(crate) fn check_frame_end(frame: &[u8], h: &FrameHeader) -> Result<()> {
 const DECODE_SLACK: usize = 64;
 
 /// How far past its expected length a failed frame is decoded to report its real length.
-const COUNT_PAST: u64 = 1 << 20;
-
-/// zstd's largest window log.
-const WINDOW_LOG_LIMIT: i32 = if cfg!(target_pointer_width = "64") {
-    zstd_sys::ZSTD_WINDOWLOG_MAX_64
-} else {
-    zstd_sys::ZSTD_WINDOWLOG_MAX_32
-} as i32;
+const COUNT_PAST: usize = 128 << 10;
 
 /// `frame` (header `h`) with its header's content size taken out, so that zstd decodes what its
-/// blocks hold instead of failing on the size the header declares. The window becomes just over
-/// `limit` bytes when the frame has none (single segment) or a larger one: a count that stops at
-/// `limit` meets no offset reaching further, and zstd's stream buffer stays that small. Nothing
-/// else changes: dictionary ID, checksum and blocks stay as they are.
-fn without_content_size(frame: &[u8], h: &FrameHeader, magicless: bool, limit: u64) -> Vec<u8> {
+/// blocks hold instead of failing on the size the header declares. A single-segment frame (its
+/// window was its content size) gets a window over `limit` bytes, which one-shot decoding into
+/// `limit` bytes never exceeds. Nothing else changes: dictionary ID, checksum and blocks stay
+/// as they are.
+fn without_content_size(frame: &[u8], h: &FrameHeader, magicless: bool, limit: usize) -> Vec<u8> {
     let at = if magicless { 0 } else { 4 };
     let descriptor = frame[at];
     let single_segment = descriptor & 0x20 != 0;
     let id_at = at + 1 + usize::from(!single_segment);
     let id_len = [0, 1, 2, 4][usize::from(descriptor & 3)];
-    let log = (u64::BITS - limit.leading_zeros()) as i32;
-    let log = log.clamp(zstd_sys::ZSTD_WINDOWLOG_MIN as i32, WINDOW_LOG_LIMIT);
-    let window = if single_segment || h.window_size > 1 << log {
+    let window = if single_segment {
+        let log = (usize::BITS - limit.leading_zeros()).clamp(10, 31);
         ((log - 10) << 3) as u8 // exponent log - 10, mantissa 0
     } else {
         frame[at + 1]
@@ -484,7 +485,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
             Ok(n) => Err(mismatch(format!(
                 "the size given is {expected} bytes but the frame decompresses to {n}"
             ))),
-            Err(e) => Err(self.d.decode_error(frame, expected, e)),
+            Err(e) => Err(self.d.decode_error(dctx, frame, expected, e)),
         }
     }
 }
@@ -1044,7 +1045,7 @@ mod tests {
         let mut c = Compressor::new(3).unwrap();
         c.set_param(CParam::ContentSize, 0).unwrap();
         let d = Decompressor::new();
-        for len in [5usize, 1190, 300_000] {
+        for len in [5usize, 1190, 100_000] {
             let item = corpus::json_records(400, 3).concat()[..len].to_vec();
             let frame = &compress(&c, &[item])[0];
             for given in [len as u64 - 1, 1, len as u64 + 1] {
@@ -1058,29 +1059,29 @@ mod tests {
                 }
             }
         }
-        // A window far larger than the count needs: the count runs in a smaller one.
+        // A frame with a window descriptor (here 1 GiB) keeps it.
         let text = corpus::text_chunks(1, 3 << 20, 6).concat();
         let mut frame = compress(&c, &[text])[0].clone();
         assert!(frame_header(&frame).unwrap().window_size < 4 << 20);
         frame[5] = (30 - 10) << 3; // window descriptor: 1 GiB, still a valid frame
         assert_eq!(frame_header(&frame).unwrap().window_size, 1 << 30);
-        for e in lone_and_batched_errors(&d, &frame, 5 << 19) {
+        let given = (3 << 20) - 100_000;
+        for e in lone_and_batched_errors(&d, &frame, given) {
             assert_mismatch(
                 &e,
                 &format!(
-                    "the size given is {} bytes but the frame decompresses to {}",
-                    5 << 19,
+                    "the size given is {given} bytes but the frame decompresses to {}",
                     3 << 20
                 ),
             );
         }
-        // Past its size plus 1 MiB, the count stops: a bomb costs no more than elsewhere.
+        // Past its size plus 128 KiB, the count stops.
         let big = vec![7u8; 3 << 20];
         let frame = &compress(&c, &[big])[0];
         for e in lone_and_batched_errors(&d, frame, 1000) {
             assert_mismatch(
                 &e,
-                "the size given is 1000 bytes but the frame decompresses to more than 1049576",
+                "the size given is 1000 bytes but the frame decompresses to more than 132072",
             );
         }
     }
@@ -1098,15 +1099,17 @@ mod tests {
     fn a_header_that_declares_another_size_than_its_content_is_a_mismatch() {
         let d = Decompressor::new();
         // Single segment, compressed blocks (offsets reach back into the content).
-        let text = corpus::text_chunks(1, 1000, 4).concat();
+        // (A block of 50000 bytes: the rewritten header's window must hold it.)
+        let text = corpus::text_chunks(1, 50_000, 4).concat();
         let frame = reference::compress_simple(&text, 3);
         // Magic number, descriptor, 2-byte content size.
         assert_eq!(frame_header(&frame).unwrap().header_size, 7);
-        for declared in [900, 1100] {
+        // (300: its compressed block is larger than the window that size implies.)
+        for declared in [300, 49_000, 51_000] {
             let lie = declaring(&frame, 7, 2, declared);
             assert_eq!(frame_content_size(&lie).unwrap(), declared);
             let message = format!(
-                "the frame header says {declared} bytes but the frame decompresses to 1000"
+                "the frame header says {declared} bytes but the frame decompresses to 50000"
             );
             for given in [SIZE_UNKNOWN, declared] {
                 for e in lone_and_batched_errors(&d, &lie, given) {

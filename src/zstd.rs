@@ -39,16 +39,6 @@ impl ZstdError {
     pub fn is_dst_too_small(self) -> bool {
         self.code() == sys::ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall as i64
     }
-
-    /// Whether zstd found the data corrupt.
-    pub fn is_corruption(self) -> bool {
-        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64
-    }
-
-    /// The error zstd returns as `ERROR(code)`.
-    fn from_code(code: sys::ZSTD_ErrorCode) -> Self {
-        ZstdError(0usize.wrapping_sub(code as usize))
-    }
 }
 
 fn check(ret: usize) -> Result<usize, ZstdError> {
@@ -365,44 +355,6 @@ impl DCtx {
         // SAFETY: ZSTD_decompressDCtx initialized the first n bytes of spare.
         unsafe { dst.advance(n) };
         Ok(n)
-    }
-
-    /// Decodes the frame at the start of `src` as a stream, dropping its content, and returns
-    /// its length, or `None` as soon as that passes `limit` bytes. For error reports: what a
-    /// frame really holds, in memory bounded by its window and `limit`.
-    pub fn content_length(&mut self, src: &[u8], limit: u64) -> Result<Option<u64>, ZstdError> {
-        let mut scratch = vec![MaybeUninit::<u8>::uninit(); 64 << 10];
-        let mut input = sys::ZSTD_inBuffer {
-            src: src.as_ptr().cast::<c_void>(),
-            size: src.len(),
-            pos: 0,
-        };
-        let mut length = 0u64;
-        loop {
-            let mut output = sys::ZSTD_outBuffer {
-                dst: scratch.as_mut_ptr().cast::<c_void>(),
-                size: scratch.len(),
-                pos: 0,
-            };
-            // SAFETY: input describes src (readable) and output scratch (writable), both for
-            // their sizes; zstd moves the positions only within them.
-            let left = check(unsafe {
-                sys::ZSTD_decompressStream(self.0.as_ptr(), &mut output, &mut input)
-            })?;
-            length += output.pos as u64;
-            if length > limit {
-                return Ok(None);
-            }
-            if left == 0 {
-                return Ok(Some(length));
-            }
-            if input.pos == input.size && output.pos < output.size {
-                // zstd wants more input than the item has.
-                return Err(ZstdError::from_code(
-                    sys::ZSTD_ErrorCode::ZSTD_error_srcSize_wrong,
-                ));
-            }
-        }
     }
 }
 
