@@ -686,10 +686,14 @@ size_t zseg_decompressor_memory_size(const struct zseg_decompressor *d);
  * dictionary but without its ID in the header cannot be told from a corrupt one: decoding it
  * without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given
  * `ZSEG_ERR_NO_CONTENT_SIZE`; a given size that differs from the header's, or a size (given or
- * the header's) that differs from what the frame's blocks decode to, `ZSEG_ERR_SIZE_MISMATCH`:
- * the message names both sizes (a real size over 128 KiB past the expected one as "more than"
- * that; it is counted by decoding the frame again, discarding the content); over the item
- * limit or the window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
+ * the header's) that differs from what the frame's blocks decode to, `ZSEG_ERR_SIZE_MISMATCH`,
+ * the message naming both sizes. The real size is found by decoding a failed frame once more
+ * (discarding the content) up to twice the expected size and at most 128 KiB past it (64
+ * bytes past it at least), for items up to 16 MiB: a frame that runs further is "more than"
+ * that bound when its size was given, and corrupt when its header declared it. A frame
+ * without a checksum whose corrupt blocks decode to another length than its header says is
+ * reported as that mismatch (zstd cannot tell the two apart). Over the item limit or the
+ * window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
  * Frames must stay readable and unchanged during the call. Output and ownership as for
  * `zseg_compress_slices`. Thread-safe (see `zseg_decompressor_new`).
  */

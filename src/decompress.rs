@@ -269,11 +269,14 @@ impl Decompressor {
     }
 
     /// The error for `frame`, which zstd failed (`why`) to decode to the `expected` bytes its
-    /// plan gave it: when the frame decodes to another length, a size mismatch naming both,
-    /// whether `expected` came from the caller or from a header that lies; else the frame is
-    /// corrupt. Decodes the frame again with `dctx` (error path only) into scratch memory, at
-    /// most [`COUNT_PAST`] bytes past `expected`: a bad item costs about one block more than a
-    /// good one.
+    /// plan gave it. When the failure may be a size disagreement (output too small, or zstd's
+    /// check of a header's content size), the frame is decoded once more (error path only),
+    /// with its header's content size taken out, into scratch memory of `expected` plus at most
+    /// [`COUNT_PAST`] and at most `expected` bytes (64 at least): a bad item costs at most about
+    /// what a good one of its size does. A frame that decodes whole (its checksum, if any,
+    /// verified) to another length is a size mismatch naming both. One that runs past the
+    /// scratch decodes to more than a given size (a mismatch), or is longer than its header
+    /// declares (corrupt). Anything else keeps zstd's error.
     fn decode_error(
         &self,
         dctx: &mut DCtx,
@@ -283,30 +286,59 @@ impl Decompressor {
     ) -> Error {
         let failed = |e| zstd_error(e, "decompression failed");
         let h = match self.header(frame) {
-            // Content longer than expected, or a header whose content size may be false (zstd
-            // then reports corruption, or a block over the window that size implies). A frame
-            // without one that ends early decodes, to fewer bytes than expected.
-            Ok(h) if why.is_dst_too_small() || h.content_size.is_some() => h,
+            Ok(h) if why.is_dst_too_small() || why.is_corruption() || why.is_src_size_wrong() => h,
             _ => return failed(why),
         };
-        let declared = match h.content_size {
-            Some(_) => format!("the frame header says {expected} bytes"),
-            None => format!("the size given is {expected} bytes"),
+        let given = h.content_size.is_none();
+        let declared = if given {
+            format!("the size given is {expected} bytes")
+        } else {
+            format!("the frame header says {expected} bytes")
         };
-        let limit = expected.saturating_add(COUNT_PAST);
+        let longer = |than: usize| {
+            if given {
+                mismatch(format!(
+                    "{declared} but the frame decompresses to more than {than}"
+                ))
+            } else {
+                corrupt(&format!(
+                    "its content is longer than the {expected} bytes its header declares"
+                ))
+            }
+        };
+        let uncounted = || {
+            if why.is_dst_too_small() {
+                longer(expected)
+            } else {
+                failed(why)
+            }
+        };
+        if expected > COUNT_MAX {
+            return uncounted();
+        }
+        let limit = expected + expected.clamp(DECODE_SLACK, COUNT_PAST);
         let mut scratch = Vec::new();
         if scratch.try_reserve_exact(limit).is_err() {
-            return failed(why);
+            return uncounted();
         }
-        let frame = without_content_size(frame, &h, self.magicless, limit);
-        match dctx.decompress(&frame, &mut scratch, limit) {
+        let rewritten;
+        let src = if given {
+            frame
+        } else {
+            match without_content_size(frame, &h, self.magicless, limit) {
+                Some(f) => {
+                    rewritten = f;
+                    &rewritten[..]
+                }
+                None => return uncounted(),
+            }
+        };
+        match dctx.decompress(src, &mut scratch, limit) {
             Ok(n) if n != expected => {
                 mismatch(format!("{declared} but the frame decompresses to {n}"))
             }
             Ok(_) => failed(why),
-            Err(e) if e.is_dst_too_small() => mismatch(format!(
-                "{declared} but the frame decompresses to more than {limit}"
-            )),
+            Err(e) if e.is_dst_too_small() => longer(limit),
             Err(e) => failed(e),
         }
     }
@@ -365,34 +397,53 @@ pub(crate) fn check_frame_end(frame: &[u8], h: &FrameHeader) -> Result<()> {
 /// Output room past an item's content that zstd may use while decoding it.
 const DECODE_SLACK: usize = 64;
 
-/// How far past its expected length a failed frame is decoded to report its real length.
+/// How far past its expected length a failed frame is decoded at most to report its real
+/// length (and no further than twice that length).
 const COUNT_PAST: usize = 128 << 10;
 
-/// `frame` (header `h`) with its header's content size taken out, so that zstd decodes what its
-/// blocks hold instead of failing on the size the header declares. A single-segment frame (its
-/// window was its content size) gets a window over `limit` bytes, which one-shot decoding into
-/// `limit` bytes never exceeds. Nothing else changes: dictionary ID, checksum and blocks stay
-/// as they are.
-fn without_content_size(frame: &[u8], h: &FrameHeader, magicless: bool, limit: usize) -> Vec<u8> {
+/// Largest expected length for which a failed frame is decoded again: the scratch memory it
+/// takes stays small next to a batch's output.
+const COUNT_MAX: usize = 16 << 20;
+
+/// `frame` (header `h`, which has a content size) with that content size taken out, so that
+/// zstd decodes what its blocks hold instead of failing on the size the header declares. A
+/// single-segment frame (its window was its content size) gets a window over `limit` bytes,
+/// which one-shot decoding into `limit` bytes never exceeds, and of at least a full block (128
+/// KiB), so that no block is refused as larger than the window. Nothing else changes: dictionary
+/// ID, checksum and blocks stay as they are. `None` if the copy cannot be allocated.
+fn without_content_size(
+    frame: &[u8],
+    h: &FrameHeader,
+    magicless: bool,
+    limit: usize,
+) -> Option<Vec<u8>> {
     let at = if magicless { 0 } else { 4 };
     let descriptor = frame[at];
     let single_segment = descriptor & 0x20 != 0;
     let id_at = at + 1 + usize::from(!single_segment);
     let id_len = [0, 1, 2, 4][usize::from(descriptor & 3)];
     let window = if single_segment {
-        let log = (usize::BITS - limit.leading_zeros()).clamp(10, 31);
+        let log = (usize::BITS - limit.leading_zeros()).clamp(17, WINDOW_LOG_MAX);
         ((log - 10) << 3) as u8 // exponent log - 10, mantissa 0
     } else {
         frame[at + 1]
     };
-    let mut out = Vec::with_capacity(frame.len() + 1);
+    let mut out = Vec::new();
+    out.try_reserve_exact(frame.len() + 1).ok()?;
     out.extend_from_slice(&frame[..at]);
     // Frame content size flag 0 and single-segment flag 0: no content size field.
     out.extend_from_slice(&[descriptor & !0xE0, window]);
     out.extend_from_slice(&frame[id_at..id_at + id_len]);
     out.extend_from_slice(&frame[h.header_size..]);
-    out
+    Some(out)
 }
+
+/// zstd's largest window log on this target.
+const WINDOW_LOG_MAX: u32 = if cfg!(target_pointer_width = "64") {
+    31
+} else {
+    30
+};
 
 /// The size of frames the header pass already failed.
 const SKIP: u64 = u64::MAX;
@@ -1018,6 +1069,10 @@ mod tests {
             dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 1, 0, 0, 0, 9]),
             Some(1)
         );
+        assert_eq!(
+            dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 0, 0, 0, 0]),
+            Some(0)
+        );
         assert_eq!(dictionary_id(b"raw content dictionary"), None);
         assert_eq!(dictionary_id(&[0x37, 0xA4, 0x30, 0xEC, 1]), None);
     }
@@ -1048,7 +1103,7 @@ mod tests {
         for len in [5usize, 1190, 100_000] {
             let item = corpus::json_records(400, 3).concat()[..len].to_vec();
             let frame = &compress(&c, &[item])[0];
-            for given in [len as u64 - 1, 1, len as u64 + 1] {
+            for given in [len as u64 - 1, len as u64 / 2 + 1, len as u64 + 1] {
                 for e in lone_and_batched_errors(&d, frame, given) {
                     assert_mismatch(
                         &e,
@@ -1059,7 +1114,7 @@ mod tests {
                 }
             }
         }
-        // A frame with a window descriptor (here 1 GiB) keeps it.
+        // A window far larger than the item (1 GiB) costs the count nothing.
         let text = corpus::text_chunks(1, 3 << 20, 6).concat();
         let mut frame = compress(&c, &[text])[0].clone();
         assert!(frame_header(&frame).unwrap().window_size < 4 << 20);
@@ -1075,14 +1130,23 @@ mod tests {
                 ),
             );
         }
-        // Past its size plus 128 KiB, the count stops.
+        // The count stops at twice the given size, or 64 bytes past it, or 128 KiB past it: a
+        // bad item costs about what a good one of its size does.
         let big = vec![7u8; 3 << 20];
         let frame = &compress(&c, &[big])[0];
-        for e in lone_and_batched_errors(&d, frame, 1000) {
-            assert_mismatch(
-                &e,
-                "the size given is 1000 bytes but the frame decompresses to more than 132072",
-            );
+        for (given, limit) in [
+            (1000, 2000),
+            (1, 65),
+            ((2 << 20) + 1, (2 << 20) + 1 + (128 << 10)),
+        ] {
+            for e in lone_and_batched_errors(&d, frame, given) {
+                assert_mismatch(
+                    &e,
+                    &format!(
+                        "the size given is {given} bytes but the frame decompresses to more than {limit}"
+                    ),
+                );
+            }
         }
     }
 
@@ -1104,8 +1168,7 @@ mod tests {
         let frame = reference::compress_simple(&text, 3);
         // Magic number, descriptor, 2-byte content size.
         assert_eq!(frame_header(&frame).unwrap().header_size, 7);
-        // (300: its compressed block is larger than the window that size implies.)
-        for declared in [300, 49_000, 51_000] {
+        for declared in [49_000, 51_000] {
             let lie = declaring(&frame, 7, 2, declared);
             assert_eq!(frame_content_size(&lie).unwrap(), declared);
             let message = format!(
@@ -1116,6 +1179,27 @@ mod tests {
                     assert_mismatch(&e, &message);
                 }
             }
+        }
+        // A declared size smaller than the frame's (compressed) block, so also than the window
+        // it implies: zstd rejects the block, the count finds the real size.
+        let dense = corpus::low_compressibility(1, 50_000, 7).concat();
+        let frame = reference::compress_simple(&dense, 3);
+        assert_eq!(frame_header(&frame).unwrap().header_size, 7);
+        assert!(frame.len() > 40_000, "one block of about 47 KB");
+        let lie = declaring(&frame, 7, 2, 30_000);
+        for e in lone_and_batched_errors(&d, &lie, SIZE_UNKNOWN) {
+            assert_mismatch(
+                &e,
+                "the frame header says 30000 bytes but the frame decompresses to 50000",
+            );
+        }
+        // Content over twice the declared size: past what the count decodes, the frame is
+        // corrupt (a header lie cannot be told from a corrupt block there).
+        let lie = declaring(&frame, 7, 2, 300);
+        for e in lone_and_batched_errors(&d, &lie, SIZE_UNKNOWN) {
+            assert_eq!(e.kind, ErrorKind::Zstd, "{}", e.message);
+            let declares = "longer than the 300 bytes its header declares";
+            assert!(e.message.contains(declares), "{}", e.message);
         }
         // A window descriptor and a 4-byte content size (content larger than the window),
         // with a checksum.

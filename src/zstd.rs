@@ -39,6 +39,16 @@ impl ZstdError {
     pub fn is_dst_too_small(self) -> bool {
         self.code() == sys::ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall as i64
     }
+
+    /// Whether zstd found the data corrupt (its check of a header's content size included).
+    pub fn is_corruption(self) -> bool {
+        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64
+    }
+
+    /// Whether a size in the input was wrong (e.g. a block larger than the frame's window).
+    pub fn is_src_size_wrong(self) -> bool {
+        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_srcSize_wrong as i64
+    }
 }
 
 fn check(ret: usize) -> Result<usize, ZstdError> {
@@ -384,16 +394,17 @@ impl DDict {
     }
 }
 
-/// The ID of a zstd-format dictionary, `None` for raw content (any bytes without the
-/// dictionary magic number) and for a zstd-format dictionary whose ID is 0.
+/// The ID of a zstd-format dictionary (its magic number, then the ID: RFC 8878 section 5),
+/// `None` for raw content (any other bytes).
 pub fn dictionary_id(dict: &[u8]) -> Option<u32> {
-    // SAFETY: dict is readable for dict.len() bytes; zstd only reads its first 8.
-    let id = unsafe { sys::ZSTD_getDictID_fromDict(dict.as_ptr().cast::<c_void>(), dict.len()) };
-    (id != 0).then_some(id)
+    const DICT_MAGIC: u32 = 0xEC30_A437;
+    let word = |at: usize| Some(u32::from_le_bytes(dict.get(at..at + 4)?.try_into().ok()?));
+    (word(0)? == DICT_MAGIC).then(|| word(4)).flatten()
 }
 
 /// What a frame header says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FrameHeader {
     /// Decompressed size, if the header records it.
     pub content_size: Option<u64>,
