@@ -220,8 +220,13 @@ const koffiAsyncMax = Math.max(1, (koffi.config().max_async_calls || 256) - 1);
 let asyncLimit = Math.max(1, (parseInt(process.env.UV_THREADPOOL_SIZE, 10) || 4) - 1);
 let asyncRunning = 0;
 const asyncQueue = [];
-// Set when koffi refused a call: nothing more starts until one of ours completes.
+// Set when koffi refused a call: nothing more starts until one of ours completes (or, when
+// none of ours runs, until a retry timer fires).
 let koffiFull = false;
+// pumpAsync is not reentrant: a call that fails as it starts completes at once, and its
+// completion's pumpAsync() must not recurse through the whole queue.
+let pumping = false;
+const KOFFI_RETRY_MS = 5;
 
 function setAsyncConcurrency(n) {
   if (!Number.isInteger(n) || n < 1) throw new RangeError('async concurrency must be an integer >= 1');
@@ -230,8 +235,14 @@ function setAsyncConcurrency(n) {
 }
 
 function pumpAsync() {
-  const limit = Math.min(asyncLimit, koffiAsyncMax);
-  while (!koffiFull && asyncRunning < limit && asyncQueue.length > 0) asyncQueue.shift()();
+  if (pumping) return; // the loop below sees the change
+  pumping = true;
+  try {
+    const limit = Math.min(asyncLimit, koffiAsyncMax);
+    while (!koffiFull && asyncRunning < limit && asyncQueue.length > 0) asyncQueue.shift()();
+  } finally {
+    pumping = false;
+  }
 }
 
 // Runs fn.async(...args); `keep` holds every JS object whose memory the call reads or writes,
@@ -251,11 +262,18 @@ function callAsync(fn, args, keep) {
         fn.async(...args, done);
       } catch (e) {
         // koffi is full after all (calls of other code through koffi count too): wait at the
-        // head of the queue for a zseg call to complete. Else the call itself failed.
-        if (asyncRunning > 1 && /Too many asynchronous calls/.test(e.message)) {
+        // head of the queue for one of ours to complete, or for a retry when none runs. Any
+        // other error fails this call only.
+        if (/Too many asynchronous calls/.test(e.message)) {
           asyncRunning--;
           koffiFull = true;
           asyncQueue.unshift(start);
+          if (asyncRunning === 0) {
+            setTimeout(() => {
+              koffiFull = false;
+              pumpAsync();
+            }, KOFFI_RETRY_MS);
+          }
           return;
         }
         done(e);
@@ -340,7 +358,7 @@ if (typeof Symbol.dispose === 'symbol') {
 // Items: inputs to JS bytes, and arrays of zseg_slice
 
 // Any bytes as a Uint8Array over the same memory (no copy), except strings (UTF-8 encoded).
-function toBytes(x, what) {
+function asBytes(x, what) {
   if (x instanceof Uint8Array) return x;
   if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   if (typeof x === 'string') return Buffer.from(x);
@@ -350,10 +368,22 @@ function toBytes(x, what) {
   throw new TypeError(`${what}: expected a Buffer, TypedArray, DataView, ArrayBuffer or string`);
 }
 
-function normalizeItems(items) {
-  const out = new Array(items.length);
-  for (let i = 0; i < items.length; i++) out[i] = toBytes(items[i], `item ${i}`);
-  return out;
+// asBytes(), refusing a zero-copy view of a closed handle: its memory is freed.
+function toBytes(x, what) {
+  const bytes = asBytes(x, what);
+  const owner = viewOwners.get(bytes.buffer);
+  if (owner !== undefined && owner.closed) throw closedError(`${owner._what} of ${what}`);
+  return bytes;
+}
+
+// Items as Uint8Arrays, and the handles whose memory the zero-copy views among them read
+// (all open: a view of a closed one throws ZSEG_ERR_CLOSED).
+function itemViews(items) {
+  const views = new Array(items.length);
+  for (let i = 0; i < items.length; i++) views[i] = asBytes(items[i], `item ${i}`);
+  const owners = viewHandles(views);
+  for (const h of owners) if (h.closed) throw closedError(`${h._what} of an item view`);
+  return { views, owners };
 }
 
 function writeU64(u32, j, v) {
@@ -587,7 +617,7 @@ class ZsegBuffer extends ItemSource {
   /** Packs items into one buffer with one segment per item. */
   static from(items) {
     if (!Array.isArray(items)) throw new TypeError('ZsegBuffer.from expects an array of items');
-    const views = normalizeItems(items);
+    const { views } = itemViews(items);
     let total = 0;
     for (const v of views) total += v.byteLength;
     const data = Buffer.allocUnsafe(total);
@@ -711,8 +741,8 @@ class Collection extends ItemSource {
 // ---------------------------------------------------------------------------------------------
 // Batch calls (shared by compression and decompression)
 
-// The handles whose memory the zero-copy views among `views` read, each once: a call checks
-// that they are open, and an async call pins them like its own input handle.
+// The handles whose memory the zero-copy views among `views` read, each once (an async call
+// pins them like its own input handle).
 function viewHandles(views) {
   const owners = [];
   let lastAb = null;
@@ -729,8 +759,7 @@ function viewHandles(views) {
 // (-> *_collection). Returns what the call needs and what it must keep alive.
 function prepareInput(input, what) {
   if (Array.isArray(input)) {
-    const views = normalizeItems(input);
-    const owners = viewHandles(views);
+    const { views, owners } = itemViews(input);
     return { kind: 'slices', n: views.length, slices: buildSlices(views), views, owners, handle: null };
   }
   if (input instanceof ZsegBuffer) return { kind: 'buffer', n: input.length, handle: input };
@@ -766,7 +795,6 @@ function runBatch(owner, prep, fns, makeArgs, isAsync) {
     const out = syncOut;
     const ptr = owner._ptr;
     const inPtr = inp.kind === 'slices' ? inp.slices : inp.handle._ptr;
-    for (const h of viewed) if (h.closed) throw closedError(`${h._what} of an item view`);
     const r = fn(...makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, syncErr));
     return finishBatch(r, out, syncErr, itemResults, inp.n);
   }

@@ -71,6 +71,34 @@ test('a concurrency over koffi\'s limit still queues the excess instead of faili
   }
 });
 
+test('calls koffi refuses because other code fills it wait for room instead of failing', async (t) => {
+  const koffi = require('koffi');
+  let usleep;
+  try {
+    usleep = koffi.load('libc.so.6').func('int usleep(uint32_t us)');
+  } catch {
+    t.skip('no libc.so.6 to fill koffi with');
+    return;
+  }
+  zseg.setAsyncConcurrency(1);
+  try {
+    const items = [Buffer.from('tiny batch')];
+    const ours = Array.from({ length: 300 }, () => zseg.compressBatchAsync(items));
+    // Other code takes every koffi slot left (one of ours runs or is being completed).
+    const max = koffi.config().max_async_calls;
+    const others = [];
+    for (let i = 0; i < max - 1; i++) {
+      others.push(new Promise((res, rej) => usleep.async(10000, (e, r) => (e ? rej(e) : res(r)))));
+    }
+    const results = await Promise.allSettled(ours);
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), []);
+    for (const r of results) r.value.close();
+    await Promise.all(others);
+  } finally {
+    zseg.setAsyncConcurrency(Math.max(1, (parseInt(process.env.UV_THREADPOOL_SIZE, 10) || 4) - 1));
+  }
+});
+
 test('the async variant keeps the event loop responsive', async (t) => {
   // About 4 MB at a high level: a few hundred ms of CPU on one core.
   const items = corpus(4000, 500, 5);
@@ -154,6 +182,11 @@ test('an async call pins the collections its input views come from; a sync call 
   frames.close();
   assert.throws(() => zseg.decompressBatch(views), { code: 'ZSEG_ERR_CLOSED' });
   await assert.rejects(zseg.decompressBatchAsync(views), { code: 'ZSEG_ERR_CLOSED' });
+  // Every other reader of bytes refuses them too (their memory is freed).
+  assert.throws(() => zseg.ZsegBuffer.from(views), { code: 'ZSEG_ERR_CLOSED' });
+  assert.throws(() => zseg.frameContentSize(views[0]), { code: 'ZSEG_ERR_CLOSED' });
+  assert.throws(() => new zseg.Decompressor({ dictionary: views[1] }), { code: 'ZSEG_ERR_CLOSED' });
+  assert.throws(() => zseg.trainDictionary(views), { code: 'ZSEG_ERR_CLOSED' });
 });
 
 test('async errors reject with ZsegError; per-item mode works async', async () => {
