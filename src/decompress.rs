@@ -269,14 +269,15 @@ impl Decompressor {
     }
 
     /// The error for `frame`, which zstd failed (`why`) to decode to the `expected` bytes its
-    /// plan gave it. When the failure may be a size disagreement (output too small, or zstd's
-    /// check of a header's content size), the frame is decoded once more (error path only),
-    /// with its header's content size taken out, into scratch memory of `expected` plus at most
-    /// [`COUNT_PAST`] and at most `expected` bytes (64 at least): a bad item costs at most about
-    /// what a good one of its size does. A frame that decodes whole (its checksum, if any,
-    /// verified) to another length is a size mismatch naming both. One that runs past the
-    /// scratch decodes to more than a given size (a mismatch), or is longer than its header
-    /// declares (corrupt). Anything else keeps zstd's error.
+    /// plan gave it. When the failure may be a size disagreement (output too small, corruption,
+    /// which includes zstd's check of a header's content size, or a block over the window that
+    /// size implies), the frame is decoded once more (error path only, items up to
+    /// [`COUNT_MAX`]), with its header's content size taken out, into scratch memory of
+    /// `expected` plus at most [`COUNT_PAST`] and at most `expected` bytes (64 at least): a bad
+    /// item costs at most about what a good one of its size does. A frame that decodes whole
+    /// (its checksum, if any, verified) to another length is a size mismatch naming both. One
+    /// that runs past the scratch decodes to more than a given size (a mismatch), or is longer
+    /// than its header declares (corrupt). Anything else keeps zstd's error.
     fn decode_error(
         &self,
         dctx: &mut DCtx,

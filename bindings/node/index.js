@@ -744,15 +744,15 @@ class Collection extends ItemSource {
 // The handles whose memory the zero-copy views among `views` read, each once (an async call
 // pins them like its own input handle).
 function viewHandles(views) {
-  const owners = [];
+  const owners = new Set();
   let lastAb = null;
   for (const v of views) {
     if (v.buffer === lastAb) continue;
     lastAb = v.buffer;
     const h = viewOwners.get(lastAb);
-    if (h !== undefined && !owners.includes(h)) owners.push(h);
+    if (h !== undefined) owners.add(h);
   }
-  return owners;
+  return [...owners];
 }
 
 // Classifies the input: a JS array (-> *_slices), a ZsegBuffer (-> *_buffer) or a Collection
