@@ -699,15 +699,21 @@ fn execute<J: Job, D: Output + Send>(
     let mut reported = None;
     let mut report = |progress: &mut Option<Progress>| {
         let done = ctl.done_items.load(Ordering::Relaxed);
-        if ctl.cancelled.load(Ordering::Relaxed) {
-            return; // never called again once it asked to stop
-        }
-        if let Some(cb) = progress {
-            if reported != Some(done) && !cb(done, total) {
+        let Some(cb) = progress else { return };
+        // Workers may finish many items while the calling thread wakes: the reports that fell
+        // due meanwhile are made one after the other (each true: at least that many are done),
+        // so that consecutive reports are never more than REPORT_ITEMS apart.
+        let mut step = reported.unwrap_or(0);
+        while reported != Some(done) {
+            if ctl.cancelled.load(Ordering::Relaxed) {
+                return; // never called again once it asked to stop
+            }
+            step = (step + REPORT_ITEMS).min(done);
+            reported = Some(step);
+            if !cb(step, total) {
                 ctl.cancelled.store(true, Ordering::Relaxed);
                 ctl.stop.store(true, Ordering::Relaxed);
             }
-            reported = Some(done);
         }
     };
     let mut reports: Vec<Report> = if workers == 1 {

@@ -31,12 +31,15 @@ pub struct zseg_batch_options {
     /// as a whole (a NULL argument, a limit on the whole batch, an allocation failure,
     /// cancellation) is the call's result in this mode too.
     pub item_results: *mut zseg_result,
-    /// Called on the thread that made the batch call (never concurrently): at least every 64
-    /// items or 16 MiB while the batch runs (when run on workers, as soon as the calling thread
-    /// wakes), and once at the end with `items_done == items_total` (so an empty batch gets one
-    /// call, with 0 and 0). Returning nonzero from any
-    /// call, the last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins
-    /// over `ZSEG_ERR_PARTIAL`) and hands back no output. NULL: no reports.
+    /// Called on the thread that made the batch call (never concurrently) as items finish, with
+    /// `items_done` never more than 64 past the previous call's (a report also falls due every
+    /// 16 MiB of items), and once at the end with `items_done == items_total` (so an empty
+    /// batch gets one call, with 0 and 0). When workers run the batch, the reports that fell
+    /// due while the calling thread waited are made when it wakes, one after the other: each
+    /// `items_done` is then a count of items certainly finished, not the latest. Returning
+    /// nonzero from any call, the last included, cancels the batch: it returns
+    /// `ZSEG_ERR_CANCELLED` (which wins over `ZSEG_ERR_PARTIAL`), the callback is not called
+    /// again, and no output is handed back. NULL: no reports.
     pub progress: zseg_progress_fn,
     /// Passed to `progress` unchanged.
     pub progress_ctx: *mut c_void,
