@@ -703,12 +703,11 @@ fn execute<J: Job, D: Output + Send>(
         // Workers may finish many items while the calling thread wakes: the reports that fell
         // due meanwhile are made one after the other (each true: at least that many are done),
         // so that consecutive reports are never more than REPORT_ITEMS apart.
-        let mut step = reported.unwrap_or(0);
         while reported != Some(done) {
             if ctl.cancelled.load(Ordering::Relaxed) {
                 return; // never called again once it asked to stop
             }
-            step = (step + REPORT_ITEMS).min(done);
+            let step = (reported.unwrap_or(0) + REPORT_ITEMS).min(done);
             reported = Some(step);
             if !cb(step, total) {
                 ctl.cancelled.store(true, Ordering::Relaxed);

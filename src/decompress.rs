@@ -291,16 +291,9 @@ impl Decompressor {
             _ => return failed(why),
         };
         let given = h.content_size.is_none();
-        let declared = if given {
-            format!("the size given is {expected} bytes")
-        } else {
-            format!("the frame header says {expected} bytes")
-        };
         let longer = |than: usize| {
             if given {
-                mismatch(format!(
-                    "{declared} but the frame decompresses to more than {than}"
-                ))
+                decodes_to(given, expected, format!("more than {than}"))
             } else {
                 corrupt(&format!(
                     "its content is longer than the {expected} bytes its header declares"
@@ -335,9 +328,7 @@ impl Decompressor {
             }
         };
         match dctx.decompress(src, &mut scratch, limit) {
-            Ok(n) if n != expected => {
-                mismatch(format!("{declared} but the frame decompresses to {n}"))
-            }
+            Ok(n) if n != expected => decodes_to(given, expected, n),
             Ok(_) => failed(why),
             Err(e) if e.is_dst_too_small() => longer(limit),
             Err(e) => failed(e),
@@ -470,6 +461,19 @@ fn mismatch(message: String) -> Error {
     Error::new(ErrorKind::SizeMismatch, message)
 }
 
+/// A frame that decodes to `actual` bytes where `expected` were given (`given`) or declared by
+/// its header.
+fn decodes_to(given: bool, expected: usize, actual: impl std::fmt::Display) -> Error {
+    let declared = if given {
+        "the size given is"
+    } else {
+        "the frame header says"
+    };
+    mismatch(format!(
+        "{declared} {expected} bytes but the frame decompresses to {actual}"
+    ))
+}
+
 /// Adds the header pass's failures to the batch's, in item order; in fail-fast mode the
 /// batch (cut short before the failure) succeeded, so the header failure is the result.
 fn merge<T>(mut out: Outcome<T>, early: Vec<Error>, keep_going: bool) -> Result<Outcome<T>> {
@@ -534,9 +538,7 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
         match dctx.decompress(frame, dst, expected.saturating_add(DECODE_SLACK)) {
             Ok(n) if n == expected => Ok(()),
             // zstd checks a content size in the header itself: this one was given.
-            Ok(n) => Err(mismatch(format!(
-                "the size given is {expected} bytes but the frame decompresses to {n}"
-            ))),
+            Ok(n) => Err(decodes_to(true, expected, n)),
             Err(e) => Err(self.d.decode_error(dctx, frame, expected, e)),
         }
     }

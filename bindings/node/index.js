@@ -790,7 +790,6 @@ function finishBatch(result, out, errBuf, itemResults, n) {
 function runBatch(owner, prep, fns, makeArgs, isAsync) {
   const { inp, opts, itemResults } = prep;
   const fn = fns[inp.kind];
-  const viewed = inp.owners || [];
   if (!isAsync) {
     const out = syncOut;
     const ptr = owner._ptr;
@@ -813,7 +812,7 @@ function runBatch(owner, prep, fns, makeArgs, isAsync) {
     } else {
       inPtr = inp.slices;
     }
-    for (const h of viewed) {
+    for (const h of inp.owners || []) {
       h._pin();
       pinned.push(h);
     }

@@ -728,10 +728,11 @@ fuzz_target!(|input: Input| {
                     let i = o.err_item as usize;
                     assert!(i < n, "{rc:?} names item {i} of {n}");
                     // A corrupt frame may be reported as ZSEG_ERR_ZSTD or as
-                    // ZSEG_ERR_SIZE_MISMATCH ("the size given is N bytes but the frame
-                    // decompresses to more"): zstd picks its sequence decoder by whether the dictionary is cold in the context, and the
-                    // two stop at different points (regressions/decompress/
-                    // corrupt-frame-code-varies-with-context-reuse). Any other code must match.
+                    // ZSEG_ERR_SIZE_MISMATCH (when its size-like failure is decoded again to
+                    // name a length): zstd picks its sequence decoder by whether the dictionary
+                    // is cold in the context, and the two stop at different points
+                    // (regressions/decompress/corrupt-frame-code-varies-with-context-reuse).
+                    // Any other code must match.
                     let decoding = |c: u32| {
                         c == zseg_result::ZSEG_ERR_ZSTD as u32
                             || c == zseg_result::ZSEG_ERR_SIZE_MISMATCH as u32
