@@ -236,13 +236,23 @@ impl Seekable {
     }
 }
 
-/// Maps the file at `path` read-only, as storage for a [`Buffer`] or [`Seekable::parse`].
+/// Maps the regular file at `path` read-only, as storage for a [`Buffer`] or
+/// [`Seekable::parse`]. Directories, pipes and devices are refused (`ErrorKind::Io`).
 pub fn map_file(path: &Path) -> Result<Mmap> {
     let file = File::open(path).map_err(|e| io_error("cannot open", path, e))?;
-    if file.metadata().is_ok_and(|m| m.is_dir()) {
+    let meta = file
+        .metadata()
+        .map_err(|e| io_error("cannot read the metadata of", path, e))?;
+    if !meta.is_file() {
+        // A pipe, a device or a directory: its length says nothing about its content.
+        let what = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
         return Err(Error::new(
             ErrorKind::Io,
-            format!("{} is a directory", path.display()),
+            format!("{} is {what}", path.display()),
         ));
     }
     Mmap::map(&file).map_err(|e| io_error("cannot map", path, e))
@@ -272,10 +282,20 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Creates the temporary file next to `path`.
+    /// Creates the temporary file next to `path`, with the permissions of the regular file
+    /// it will replace, if there is one.
     pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
         let tmp = temporary_path(path);
         let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
+        if let Ok(old) = std::fs::symlink_metadata(path) {
+            if old.is_file() {
+                if let Err(e) = file.set_permissions(old.permissions()) {
+                    drop(file);
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(io_error("cannot set the permissions of", &tmp, e));
+                }
+            }
+        }
         Ok(Writer {
             path: path.to_path_buf(),
             tmp,
@@ -527,6 +547,20 @@ mod tests {
     }
 
     #[test]
+    fn only_regular_files_are_mapped() {
+        let dir = scratch_dir("irregular");
+        for (path, what) in [
+            (&*dir, "is a directory"),
+            (Path::new("/dev/null"), "is not a regular file"),
+        ] {
+            let e = map_file(path).err().expect("refused");
+            assert_eq!(e.kind, ErrorKind::Io);
+            assert!(e.message.ends_with(what), "{}", e.message);
+        }
+        remove_empty_dir(&dir);
+    }
+
+    #[test]
     fn a_file_written_in_pieces_equals_one_written_at_once() {
         let items = corpus::json_records(30, 4);
         let whole = file_bytes(&items, true);
@@ -567,6 +601,23 @@ mod tests {
         let err = w.append(&plain).unwrap_err();
         assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(4)));
         drop(w); // unfinished
+        remove_empty_dir(&dir);
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch_dir("mode");
+        let path = dir.join("t.zst");
+        let f = frames(&corpus::json_records(3, 2), false);
+        write(&f, &path, false).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for m in [0o600, 0o640] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+            write(&f, &path, false).unwrap();
+            assert_eq!(mode(&path), m);
+        }
+        std::fs::remove_file(&path).unwrap();
         remove_empty_dir(&dir);
     }
 

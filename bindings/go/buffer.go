@@ -97,6 +97,9 @@ func newBuffer(h *C.zseg_buffer) *Buffer {
 // idempotent; views obtained from this Buffer are invalid afterwards unless a Collection
 // holds it.
 func (b *Buffer) Close() error {
+	if b == nil {
+		return nil
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.h != nil {

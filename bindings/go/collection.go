@@ -73,6 +73,9 @@ func NewCollection(buffers ...*Buffer) (*Collection, error) {
 // Close frees the Collection (and every Buffer it alone held). Close is idempotent; views
 // obtained from this Collection are invalid afterwards.
 func (c *Collection) Close() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.h != nil {
@@ -109,7 +112,8 @@ func (c *Collection) Item(i int) []byte {
 	return c.item(i)
 }
 
-// CopyItem returns a copy of item i in Go memory, independent of the Collection.
+// CopyItem returns a copy of item i in Go memory, independent of the Collection. It panics
+// if i is out of range or the Collection is closed.
 func (c *Collection) CopyItem(i int) []byte {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -117,7 +121,7 @@ func (c *Collection) CopyItem(i int) []byte {
 }
 
 // CopyItems returns copies of all items in Go memory (one allocation shared by all of them;
-// each slice's capacity is its length).
+// each slice's capacity is its length). It panics if the Collection is closed.
 func (c *Collection) CopyItems() [][]byte {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

@@ -58,6 +58,9 @@ func NewCompressor(level int, opts ...Option) (*Compressor, error) {
 // Close frees the Compressor, waiting for batches in progress. Collections it made are
 // independent of it. Close is idempotent.
 func (c *Compressor) Close() error {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.h != nil {

@@ -66,6 +66,9 @@ func NewDecompressor(opts ...DOption) (*Decompressor, error) {
 // Close frees the Decompressor, waiting for batches in progress. Collections it made are
 // independent of it. Close is idempotent.
 func (d *Decompressor) Close() error {
+	if d == nil {
+		return nil
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.h != nil {

@@ -129,6 +129,24 @@ func TestViewsAfterParentClose(t *testing.T) {
 	out.Close()
 }
 
+func TestCloseOfNilHandlesDoesNothing(t *testing.T) {
+	c, err := zseg.NewCompressor(99) // out of range: c is nil
+	defer c.Close()
+	if err == nil || c != nil {
+		t.Fatalf("NewCompressor(99) = %v, %v", c, err)
+	}
+	var (
+		d   *zseg.Decompressor
+		b   *zseg.Buffer
+		col *zseg.Collection
+	)
+	for _, closer := range []interface{ Close() error }{c, d, b, col} {
+		if err := closer.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestCloseIdempotent(t *testing.T) {
 	c := mustCompressor(t, 3)
 	d := mustDecompressor(t)

@@ -16,7 +16,7 @@ const (
 	CParamWindowLog    CParam = C.ZSEG_CPARAM_WINDOW_LOG    // 0 (default) or 10..31
 	CParamStrategy     CParam = C.ZSEG_CPARAM_STRATEGY      // 0 (default) or 1 (fast) .. 9 (btultra2)
 	CParamLongDistance CParam = C.ZSEG_CPARAM_LONG_DISTANCE // 0/1: long-distance matching
-	CParamMagicless    CParam = C.ZSEG_CPARAM_MAGICLESS     // 0/1: no magic number (see WithDMagicless)
+	CParamMagicless    CParam = C.ZSEG_CPARAM_MAGICLESS     // 0/1: no magic number (see WithMagicless)
 )
 
 // DParam is a decompression parameter (the C enum zseg_dparam), for WithDParam.

@@ -5,9 +5,10 @@
 // # Handles and memory
 //
 // Compressor, Decompressor, Buffer and Collection wrap C handles. Call Close when done
-// (Close is idempotent and safe to call from any goroutine); a finalizer closes forgotten
-// handles as a safety net, but only when the garbage collector gets to them, and it does not
-// know how much C memory they hold.
+// (Close is idempotent, safe to call from any goroutine, and does nothing on a nil handle, so
+// `c, err := NewCompressor(l); defer c.Close()` is safe even when err is set); a finalizer
+// closes forgotten handles as a safety net, but only when the garbage collector gets to them,
+// and it does not know how much C memory they hold.
 //
 // Outputs are Collections in C memory. Collection.Item and Buffer.Item return ZERO-COPY views:
 // Go slices pointing into C memory, with no copy made.

@@ -16,7 +16,14 @@ function defaultLibraryPath() {
   return path.resolve(__dirname, '..', '..', 'target', 'release', name);
 }
 
-const libraryPath = process.env.ZSEG_LIB ? path.resolve(process.env.ZSEG_LIB) : defaultLibraryPath();
+// A bare file name (`libzseg.so.0`) is left to the system's library search (LD_LIBRARY_PATH,
+// ldconfig); anything with a directory in it is taken relative to the working directory.
+function configuredLibraryPath(value) {
+  return value.includes(path.sep) ? path.resolve(value) : value;
+}
+
+const libraryPath = process.env.ZSEG_LIB
+  ? configuredLibraryPath(process.env.ZSEG_LIB) : defaultLibraryPath();
 
 let lib;
 try {

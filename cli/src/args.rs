@@ -52,7 +52,7 @@ pub struct PackArgs {
     pub inputs: Vec<PathBuf>,
 
     /// The seekable file to write (atomically: a temporary file renamed over it).
-    #[arg(short, long, value_name = "OUT")]
+    #[arg(short, long, value_name = "OUT", value_parser = parse_file_out)]
     pub output: PathBuf,
 
     /// Compression level: zstd's levels, negative ones included (0 = zstd's default, 3).
@@ -61,7 +61,8 @@ pub struct PackArgs {
         long,
         value_name = "LEVEL",
         default_value_t = 3,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = parse_level
     )]
     pub level: i32,
 
@@ -181,7 +182,8 @@ pub struct BenchArgs {
         long,
         value_name = "LEVEL",
         default_value_t = 3,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = parse_level
     )]
     pub level: i32,
 
@@ -251,6 +253,29 @@ pub struct DictArg {
     /// dictionary].
     #[arg(long, value_name = "FILE")]
     pub dict: Option<PathBuf>,
+}
+
+/// A compression level zstd accepts.
+fn parse_level(s: &str) -> Result<i32, String> {
+    let level: i32 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    zseg::Compressor::new(level)
+        .map(|_| level)
+        .map_err(|e| e.message)
+}
+
+/// A file path to write; `-` (standard output) is refused: pack writes a seekable file, whose
+/// seek table comes last, atomically.
+fn parse_file_out(s: &str) -> Result<PathBuf, String> {
+    if s == "-" {
+        return Err(
+            "pack writes a seekable file, not standard output (the seek table comes \
+                    last, and the file is written atomically)"
+                .into(),
+        );
+    }
+    Ok(PathBuf::from(s))
 }
 
 /// A byte count: digits with an optional K, M or G suffix (powers of 1024; `KiB`, `k`, `KB`

@@ -50,7 +50,7 @@ impl fmt::Display for CliError {
 }
 
 /// An I/O error's text without Rust's " (os error N)" tail.
-fn os_message(e: &io::Error) -> String {
+pub fn os_message(e: &io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error ") {
         Some(at) => s[..at].to_owned(),

@@ -92,6 +92,14 @@ fn fails(args: &[&str], needle: &str) -> String {
     e
 }
 
+/// Runs zseg, asserts it fails as bad usage: exit status 2, a message containing `needle`.
+fn misused(args: &[&str], needle: &str) {
+    let o = zseg(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "zseg {args:?}: {e}");
+    assert!(e.contains(needle), "zseg {args:?}: `{needle}` not in: {e}");
+}
+
 /// The `key:` line of `zseg info`, its value trimmed.
 fn info(file: &str, key: &str) -> String {
     let out = String::from_utf8(ok(&["info", file])).unwrap();
@@ -661,7 +669,11 @@ fn bad_files_fail_with_a_message() {
         &["pack", "-o", &s(&t.path("no/such/dir/x.zst")), &input],
         "x.zst",
     );
-    fails(&["pack", "-l", "99", "-o", &good, &input], "level");
+    misused(&["pack", "-l", "99", "-o", &good, &input], "level 99");
+    misused(
+        &["pack", "-l", "x", "-o", &good, &input],
+        "not a whole number",
+    );
 }
 
 #[test]
@@ -806,7 +818,74 @@ fn bench_runs_every_corpus_and_verifies() {
 fn pack_refuses_standard_output_as_the_file() {
     let t = Tmp::new("stdout");
     let input = t.file("in", b"x");
-    fails(&["pack", "-o", "-", &input], "standard output");
+    misused(&["pack", "-o", "-", &input], "standard output");
+}
+
+#[test]
+fn pipes_and_proc_files_are_read_as_streams() {
+    let t = Tmp::new("streams");
+    // /proc files report a size of 0 but have content; /dev/stdin is a pipe here.
+    let proc = std::fs::read("/proc/self/mountinfo").unwrap();
+    assert!(!proc.is_empty());
+    let out = s(&t.path("p.zst"));
+    let o = zseg_in(
+        &["pack", "-q", "-o", &out, "/dev/stdin", "/proc/version"],
+        b"abc",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(info(&out, "items"), "2");
+    assert_eq!(ok(&["get", &out, "0"]), b"abc");
+    assert_eq!(
+        ok(&["get", &out, "1"]),
+        std::fs::read("/proc/version").unwrap()
+    );
+}
+
+#[test]
+fn the_trained_dictionary_never_replaces_an_input_or_the_output() {
+    let t = Tmp::new("dictout");
+    let text = joined_lines(&records(2000));
+    let input = t.file("in.txt", &text);
+    let out = s(&t.path("x.zst"));
+    fn with<'a>(more: &[&'a str]) -> Vec<&'a str> {
+        [&["pack", "-q", "--lines", "--train", "4K"][..], more].concat()
+    }
+    fails(
+        &with(&["--dict-out", &input, "-o", &out, &input]),
+        "also input",
+    );
+    fails(
+        &with(&["--dict-out", &out, "-o", &out, &input]),
+        "also the output",
+    );
+    fails(
+        &with(&["--dict-out", &s(&t.0), "-o", &out, &input]),
+        "is a directory",
+    );
+    // The default OUT.dict is checked too.
+    let sidecar = t.file("y.dict", &text);
+    fails(&with(&["-o", &s(&t.path("y")), &sidecar]), "also input");
+    assert_eq!(std::fs::read(&input).unwrap(), text);
+    assert_eq!(std::fs::read(&sidecar).unwrap(), text);
+    assert!(!t.path("x.zst").exists());
+
+    // A pack that fails after training leaves no dictionary behind (nor a temporary file).
+    let dict = t.path("kept.dict");
+    let missing = s(&t.path("no/such/dir/x.zst"));
+    fails(
+        &with(&["--dict-out", &s(&dict), "-o", &missing, &input]),
+        "x.zst",
+    );
+    assert!(
+        !dict.exists(),
+        "the dictionary of a failed pack was written"
+    );
+    let mut left: Vec<_> = std::fs::read_dir(&t.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["in.txt", "y.dict"]);
 }
 
 #[test]

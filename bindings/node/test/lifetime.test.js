@@ -111,3 +111,15 @@ test('a missing library is a clear error at require time', () => {
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /cannot load the C library at \/nonexistent\/libzseg\.so/);
 });
+
+test('ZSEG_LIB may be a bare library name, found by the system library search', () => {
+  const lib = zseg.libraryPath;
+  const run = runNode(['-e', 'process.stdout.write(require(".").version)'],
+    { ZSEG_LIB: path.basename(lib), LD_LIBRARY_PATH: path.dirname(lib) });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout, zseg.version);
+  const missing = runNode(['-e', 'require(".")'],
+    { ZSEG_LIB: 'libzseg-does-not-exist.so', LD_LIBRARY_PATH: '' });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /cannot load the C library at libzseg-does-not-exist\.so/);
+});

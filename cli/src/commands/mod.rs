@@ -8,13 +8,13 @@ mod pack;
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use zseg::{ErrorKind, Seekable};
 
 use crate::args::{Cli, Command};
-use crate::error::{CliError, CliResult};
+use crate::error::{os_message, CliError, CliResult};
 use crate::progress::Reporter;
 
 /// Most items a seekable file holds (zstd's `ZSTD_SEEKABLE_MAXFRAMES`).
@@ -96,19 +96,63 @@ fn sidecar_dictionary(file: &Path) -> PathBuf {
     with_suffix(file, ".dict")
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file beside it, synced, renamed over it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> CliResult<()> {
-    let tmp = with_suffix(path, &format!(".zseg-tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        CliError::io(path, e)
-    })
+/// A file written and synced beside `path`, which [`Staged::commit`] renames over it; dropped
+/// before that, it is removed.
+struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl Staged {
+    fn write(path: &Path, bytes: &[u8]) -> CliResult<Self> {
+        let staged = Staged {
+            tmp: with_suffix(path, &format!(".zseg-tmp-{}", std::process::id())),
+            path: path.to_owned(),
+        };
+        let write = || -> io::Result<()> {
+            let mut f = File::create(&staged.tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        };
+        write().map_err(|e| CliError::io(path, e))?;
+        Ok(staged)
+    }
+
+    /// Renames the file into place; on failure it stays where it is, named in the error as
+    /// what `needed_by` needs.
+    fn commit(self, needed_by: &Path) -> CliResult<()> {
+        let this = std::mem::ManuallyDrop::new(self);
+        std::fs::rename(&this.tmp, &this.path).map_err(|e| {
+            CliError::new(format!(
+                "{}: {}; {} needs the dictionary, which is in {}",
+                this.path.display(),
+                os_message(&e),
+                needed_by.display(),
+                this.tmp.display()
+            ))
+        })
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Whether `a` and `b` name the same existing file (same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
+        _ => false,
+    }
+}
+
+/// Whether `a` and `b` name the same file, existing or not.
+fn same_path(a: &Path, b: &Path) -> bool {
+    same_file(a, b)
+        || matches!((std::path::absolute(a), std::path::absolute(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// `bytes` for people: "1.2 MiB".

@@ -10,7 +10,8 @@ use std::sync::{mpsc, Arc};
 use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Items, Segment, Storage};
 
 use super::{
-    human, library_error, ratio, read_dictionary, sidecar_dictionary, write_atomically, MAX_ITEMS,
+    human, library_error, ratio, read_dictionary, same_file, same_path, sidecar_dictionary, Staged,
+    MAX_ITEMS,
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
@@ -33,12 +34,6 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             "standard input (-) can be read only once: give it as one INPUT",
         ));
     }
-    if is_stdin(&a.output) {
-        return Err(CliError::new(
-            "-o -: pack writes a seekable file, not standard output (the seek table comes last, \
-             and the file is written atomically)",
-        ));
-    }
     if a.output.is_dir() {
         return Err(CliError::new(format!(
             "-o {}: is a directory (pack writes one seekable file)",
@@ -51,6 +46,32 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             a.output.display(),
             input.display()
         )));
+    }
+    // Where --train writes its dictionary: never over the output or an input.
+    let dict_out = a.train.map(|_| {
+        a.dict_out
+            .clone()
+            .unwrap_or_else(|| sidecar_dictionary(&a.output))
+    });
+    if let Some(path) = &dict_out {
+        let shown = match a.dict_out {
+            Some(_) => format!("--dict-out {}", path.display()),
+            None => format!("{} (the dictionary --train writes)", path.display()),
+        };
+        if path.is_dir() {
+            return Err(CliError::new(format!("{shown}: is a directory")));
+        }
+        if same_path(path, &a.output) {
+            return Err(CliError::new(format!(
+                "{shown}: is also the output -o: the dictionary would replace it"
+            )));
+        }
+        if let Some(input) = a.inputs.iter().find(|p| same_file(p, path)) {
+            return Err(CliError::new(format!(
+                "{shown}: is also input {}: writing the dictionary would lose it",
+                input.display()
+            )));
+        }
     }
     if let Some(bytes) = a.train {
         if bytes < MIN_DICT {
@@ -86,23 +107,29 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
     let total_in = items.content_size();
     let count = items.count();
 
+    // A trained dictionary is written (beside its path) before the frames, and takes its path
+    // only once they are in place: a pack that fails leaves the old file and its old
+    // dictionary as they were.
     let mut trained = None;
-    if let Some(bytes) = a.train {
+    if let (Some(bytes), Some(path)) = (a.train, dict_out) {
         let dict = train(&items, bytes, reporter)?;
         compressor
             .load_dictionary(&dict)
             .map_err(|e| CliError::new(format!("the trained dictionary: {}", e.message)))?;
-        let path = a
-            .dict_out
-            .clone()
-            .unwrap_or_else(|| sidecar_dictionary(&a.output));
-        write_atomically(&path, &dict)?;
-        trained = Some((path, dict));
+        let staged = Staged::write(&path, &dict)?;
+        trained = Some((path, dict, staged));
     }
 
     let total_out = compress_and_write(&compressor, &items, a, reporter)?;
     // The input is no longer needed.
     drop(items);
+    let trained = match trained {
+        Some((path, dict, staged)) => {
+            staged.commit(&a.output)?;
+            Some((path, dict))
+        }
+        None => None,
+    };
 
     if !quiet {
         eprintln!(
@@ -240,8 +267,8 @@ fn is_stdin(p: &Path) -> bool {
 }
 
 /// Reads every input into one buffer of the result: one item per input, or one per line (found
-/// by `threads` threads). Regular files are memory-mapped (zero-copy); standard input and
-/// anything that cannot be mapped are read into memory.
+/// by `threads` threads). Inputs are read, not memory-mapped: a pipe, a `/proc` file or a file
+/// truncated meanwhile (log rotation) gives what it holds instead of nothing or a crash.
 fn read_inputs(
     inputs: &[PathBuf],
     lines: bool,
@@ -256,32 +283,33 @@ fn read_inputs(
     let phase = reporter.phase("reading", Unit::Bytes, expected);
     let mut buffers = Vec::with_capacity(inputs.len());
     for path in inputs {
-        let shown = if is_stdin(path) {
-            Path::new("standard input")
+        let mut data = Vec::new();
+        let progress = |n| phase.add(n);
+        let result = if is_stdin(path) {
+            read_all(&mut io::stdin().lock(), &mut data, &progress)
         } else {
-            path.as_path()
+            File::open(path).and_then(|mut f| {
+                if f.metadata()?.is_dir() {
+                    return Err(io::Error::from(io::ErrorKind::IsADirectory));
+                }
+                read_all(&mut f, &mut data, &progress)
+            })
         };
-        let storage: Storage = match zseg::map_file(path) {
-            Ok(map) if !is_stdin(path) => Box::new(map),
-            _ => {
-                let mut data = Vec::new();
-                let result = if is_stdin(path) {
-                    read_all(&mut io::stdin().lock(), &mut data, &|_| {})
-                } else {
-                    File::open(path).and_then(|mut f| read_all(&mut f, &mut data, &|_| {}))
-                };
-                result.map_err(|e| CliError::io(shown, e))?;
-                Box::new(data)
-            }
-        };
-        let bytes = (*storage).as_ref();
+        if let Err(e) = result {
+            let shown = if is_stdin(path) {
+                Path::new("standard input")
+            } else {
+                path.as_path()
+            };
+            return Err(CliError::io(shown, e));
+        }
         let segments = if lines {
             // A thread per MiB at most: small inputs are split on this thread.
-            split_lines_parallel(bytes, threads.min(bytes.len() / (1 << 20) + 1))
+            split_lines_parallel(&data, threads.min(data.len() / (1 << 20) + 1))
         } else {
-            vec![segment(0, bytes.len())]
+            vec![segment(0, data.len())]
         };
-        phase.add(bytes.len() as u64);
+        let storage: Storage = Box::new(data);
         let buffer = Buffer::new(storage, segments)
             .map_err(|e| CliError::new(format!("internal error: {e}")))?;
         buffers.push(Arc::new(buffer));
@@ -409,15 +437,6 @@ fn train(items: &Collection, capacity: usize, reporter: Reporter) -> CliResult<V
             human(samples.content_size())
         ))
     })
-}
-
-/// Whether `a` and `b` name the same existing file (same device and inode).
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => (x.dev(), x.ino()) == (y.dev(), y.ino()),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
