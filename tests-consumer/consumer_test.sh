@@ -71,6 +71,8 @@ install)
     grep -qx "prefix=$prefix" "$lib/pkgconfig/zseg.pc" || fail "zseg.pc: $(grep ^prefix= "$lib/pkgconfig/zseg.pc")"
     grep -qx "Version: $version" "$lib/pkgconfig/zseg.pc" || fail "zseg.pc has no Version: $version"
     cmp -s "$here/../include/zseg.hpp" "$prefix/include/zseg.hpp" || fail "installed zseg.hpp differs"
+    [ -x "$prefix/bin/zseg" ] || fail "bin/zseg is missing or not executable"
+    "$prefix/bin/zseg" --version | grep -q "$version" || fail "bin/zseg --version: $("$prefix/bin/zseg" --version)"
     (cd "$prefix" && find . | sort)
 
     step "DESTDIR staging install: zseg.pc keeps the real prefix"

@@ -94,8 +94,8 @@ pub struct PackArgs {
 /// Decompress every item of a seekable file.
 ///
 /// With -o DIR item i is written to DIR/<i>, zero-padded to the width of the last index
-/// (DIR is created if needed; an existing file there is never overwritten: unpack stops with
-/// an error instead); with --lines the items go to standard output, each followed by
+/// (DIR is created if needed; an existing file there is never overwritten: if one of the names
+/// is taken, unpack stops before writing anything); with --lines the items go to standard output, each followed by
 /// a newline; with neither, standard output gets their concatenation (what `zstd -dc` gives).
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_STATUS)]

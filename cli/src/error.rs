@@ -24,6 +24,12 @@ impl CliError {
         }
     }
 
+    /// This error with `note` appended to its message.
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.message.push_str(note);
+        self
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &Path, e: io::Error) -> Self {
         CliError::new(format!("{}: {}", path.display(), os_message(&e)))

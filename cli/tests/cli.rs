@@ -247,10 +247,25 @@ fn binary_items_round_trip_in_file_mode() {
         );
         assert_eq!(&ok(&["get", &out, &i.to_string()]), item, "{i}");
     }
-    // A second unpack into the same directory refuses to overwrite what is there.
+    // A second unpack into the same directory refuses to overwrite what is there, before
+    // writing anything: with only the last name taken, the first ones stay absent.
     std::fs::write(dir.join("00"), b"keep").unwrap();
     fails(&["unpack", &out, "-o", &s(&dir)], "exists");
     assert_eq!(std::fs::read(dir.join("00")).unwrap(), b"keep");
+    let other = t.path("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("11"), b"keep").unwrap();
+    std::fs::write(other.join("12"), b"not an item name").unwrap();
+    fails(&["unpack", &out, "-o", &s(&other)], "11: already exists");
+    assert!(!other.join("00").exists(), "unpack wrote before failing");
+    std::fs::remove_file(other.join("11")).unwrap();
+    ok(&["unpack", &out, "-o", &s(&other)]);
+    assert_eq!(std::fs::read(other.join("11")).unwrap(), items[11]);
+    assert_eq!(
+        std::fs::read(other.join("12")).unwrap(),
+        b"not an item name"
+    );
+    fails(&["unpack", &out, "-o", &out], "is not a directory");
 }
 
 #[test]
@@ -578,6 +593,8 @@ fn an_existing_dictionary_round_trips_with_dict() {
     assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
     assert_eq!(info(&out, "dictionary ID"), "none");
     assert_eq!(ok(&["unpack", "--lines", "--dict", &raw, &out]), text);
+    // Without it the frames look corrupt; the message says what may be missing.
+    fails(&["get", &out, "0"], "pass it with --dict");
 
     fails(
         &[

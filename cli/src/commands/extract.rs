@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use zseg::{BatchOptions, Decompressor, Seekable};
+use zseg::{BatchOptions, Decompressor, ErrorKind, Seekable};
 
 use super::{library_error, open, read_dictionary, sidecar_dictionary};
 use crate::args::{DictArg, GetArgs, UnpackArgs};
@@ -30,8 +30,8 @@ pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
     let d = job.decompressor(&a.dict, &|k| k, n)?;
     match &a.output {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e))?;
             let width = n.saturating_sub(1).to_string().len();
+            prepare_directory(dir, n, width)?;
             job.run(&d, &|k| k, n, &mut |i, item| {
                 // Never over an existing file: the directory may hold other data.
                 let path = dir.join(format!("{i:0width$}"));
@@ -41,6 +41,36 @@ pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
             })
         }
         None => to_stdout(a.lines, |sink| job.run(&d, &|k| k, n, sink)),
+    }
+}
+
+/// Creates `dir` if needed; if it exists, it must not hold any of the files `0..n` (names of
+/// `width` digits) that unpack would write: then nothing is written.
+fn prepare_directory(dir: &Path, n: usize, width: usize) -> CliResult<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(CliError::new(format!(
+            "-o {}: is not a directory",
+            dir.display()
+        ))),
+        Ok(_) => {
+            let entries = std::fs::read_dir(dir).map_err(|e| CliError::io(dir, e))?;
+            for entry in entries {
+                let name = entry.map_err(|e| CliError::io(dir, e))?.file_name();
+                let taken = name.to_str().is_some_and(|s| {
+                    s.len() == width
+                        && s.bytes().all(|b| b.is_ascii_digit())
+                        && s.parse::<usize>().is_ok_and(|i| i < n)
+                });
+                if taken {
+                    return Err(CliError::new(format!(
+                        "{}: already exists (unpack never writes over a file; nothing was written)",
+                        dir.join(name).display()
+                    )));
+                }
+            }
+            Ok(())
+        }
+        Err(_) => std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, e)),
     }
 }
 
@@ -91,6 +121,12 @@ fn to_stdout(
     out.flush().map_err(CliError::stdout)
 }
 
+/// The decompressor of a job, and whether it has a dictionary.
+struct Unpacker {
+    d: Decompressor,
+    dict: bool,
+}
+
 /// Decompression of chosen items of one file: item `k` of the job is item `index(k)` of the
 /// file.
 struct Job<'a> {
@@ -108,7 +144,7 @@ impl Job<'_> {
         dict: &DictArg,
         index: &dyn Fn(usize) -> usize,
         count: usize,
-    ) -> CliResult<Decompressor> {
+    ) -> CliResult<Unpacker> {
         let mut d = Decompressor::new();
         d.set_max_item_size(u64::from(u32::MAX));
         let path = match &dict.dict {
@@ -122,7 +158,9 @@ impl Job<'_> {
                     })
                     .map(|h| h.dict_id)
                     .find(|&id| id != 0);
-                let Some(id) = needed else { return Ok(d) };
+                let Some(id) = needed else {
+                    return Ok(Unpacker { d, dict: false });
+                };
                 let sidecar = sidecar_dictionary(self.file);
                 if !sidecar.exists() {
                     return Err(CliError::new(format!(
@@ -136,14 +174,14 @@ impl Job<'_> {
         };
         d.load_dictionary(&read_dictionary(&path)?)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
-        Ok(d)
+        Ok(Unpacker { d, dict: true })
     }
 
     /// Decompresses items `index(0..count)` in batches and hands each, in order, to `sink`
     /// with its index in the file.
     fn run(
         &self,
-        d: &Decompressor,
+        u: &Unpacker,
         index: &dyn Fn(usize) -> usize,
         count: usize,
         sink: &mut dyn FnMut(usize, &[u8]) -> CliResult<()>,
@@ -177,9 +215,20 @@ impl Job<'_> {
                 keep_going: false,
                 progress: None,
             };
-            let out = d
+            let out = u
+                .d
                 .decompress(&views[..], Some(&batch_sizes), &mut opts)
-                .map_err(|e| library_error(self.file, &e, |k| index(start + k as usize) as u64))?
+                .map_err(|e| {
+                    let err = library_error(self.file, &e, |k| index(start + k as usize) as u64);
+                    // Frames made with a raw-content dictionary do not name it.
+                    match (u.dict, e.kind) {
+                        (false, ErrorKind::Zstd) => err.with_note(
+                            " (if the file was packed with a raw-content dictionary, pass it \
+                             with --dict)",
+                        ),
+                        _ => err,
+                    }
+                })?
                 .output;
             for k in start..end {
                 sink(index(k), out.get(k - start).unwrap_or_default())?;
