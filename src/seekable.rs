@@ -307,6 +307,12 @@ impl Writer {
         })
     }
 
+    /// The temporary file being written (renamed over the path by [`Writer::finish`]), e.g.
+    /// for a program to remove it if it is killed.
+    pub fn temporary_path(&self) -> &Path {
+        &self.tmp
+    }
+
     /// Appends `frames`, which follow the frames appended before; every frame is checked
     /// before any of them is written.
     pub fn append(&mut self, frames: &Collection) -> Result<()> {

@@ -2,11 +2,13 @@
 //! files, read any item back directly, describe files, and benchmark the library.
 //!
 //! Modules: `args` (the command line, with every `--help`), `commands` (one module per
-//! subcommand), `progress` (bars on stderr), `error`.
+//! subcommand), `progress` (bars on stderr), `interrupt` (temporary files removed when the tool
+//! is killed), `error`.
 
 mod args;
 mod commands;
 mod error;
+mod interrupt;
 mod progress;
 
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    interrupt::install();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -927,3 +927,54 @@ fn a_closed_standard_output_ends_unpack_quietly() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_pack_killed_while_writing_leaves_no_temporary_file() {
+    use std::os::unix::process::ExitStatusExt;
+    let t = Tmp::new("killed");
+    // Enough work at level 19 to be caught while the frames are written.
+    let input = t.file("in.txt", &joined_lines(&records(200_000)));
+    let out = s(&t.path("x.zst"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zseg"))
+        .args([
+            "pack", "-q", "--lines", "-l", "19", "--train", "4K", "-o", &out, &input,
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let temporary = |t: &Tmp| {
+        std::fs::read_dir(&t.0)
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().contains(".zseg-tmp-")
+            })
+            .count()
+    };
+    // Both temporary files (the dictionary's and the file's) exist once writing has begun.
+    let started = std::time::Instant::now();
+    while temporary(&t) < 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "pack ended before it was killed"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no temporary files appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(15),
+        "{status:?}: it dies of the signal"
+    );
+    assert_eq!(temporary(&t), 0, "temporary files left behind");
+    assert!(!t.path("x.zst").exists() && !t.path("x.zst.dict").exists());
+}

@@ -15,6 +15,7 @@ use zseg::{ErrorKind, Seekable};
 
 use crate::args::{Cli, Command};
 use crate::error::{os_message, CliError, CliResult};
+use crate::interrupt::Guard;
 use crate::progress::Reporter;
 
 /// Most items a seekable file holds (zstd's `ZSTD_SEEKABLE_MAXFRAMES`).
@@ -101,12 +102,15 @@ fn sidecar_dictionary(file: &Path) -> PathBuf {
 struct Staged {
     tmp: PathBuf,
     path: PathBuf,
+    _removed_if_killed: Guard,
 }
 
 impl Staged {
     fn write(path: &Path, bytes: &[u8]) -> CliResult<Self> {
+        let tmp = with_suffix(path, &format!(".zseg-tmp-{}", std::process::id()));
         let staged = Staged {
-            tmp: with_suffix(path, &format!(".zseg-tmp-{}", std::process::id())),
+            _removed_if_killed: Guard::new(tmp.clone()),
+            tmp,
             path: path.to_owned(),
         };
         let write = || -> io::Result<()> {
@@ -120,15 +124,15 @@ impl Staged {
 
     /// Renames the file into place; on failure it stays where it is, named in the error as
     /// what `needed_by` needs.
-    fn commit(self, needed_by: &Path) -> CliResult<()> {
-        let this = std::mem::ManuallyDrop::new(self);
-        std::fs::rename(&this.tmp, &this.path).map_err(|e| {
+    fn commit(mut self, needed_by: &Path) -> CliResult<()> {
+        let tmp = std::mem::take(&mut self.tmp); // kept from here on, renamed or not
+        std::fs::rename(&tmp, &self.path).map_err(|e| {
             CliError::new(format!(
                 "{}: {}; {} needs the dictionary, which is in {}",
-                this.path.display(),
+                self.path.display(),
                 os_message(&e),
                 needed_by.display(),
-                this.tmp.display()
+                tmp.display()
             ))
         })
     }
@@ -136,7 +140,9 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.tmp);
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 

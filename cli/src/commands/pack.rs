@@ -15,6 +15,7 @@ use super::{
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
+use crate::interrupt::Guard;
 use crate::progress::{Reporter, Unit};
 
 /// Inputs are read in pieces of this size, so that progress moves on big files.
@@ -176,6 +177,7 @@ fn compress_and_write(
     let phase = reporter.phase("compressing", Unit::Items, count as u64);
     let mut writer = zseg::SeekableWriter::create(&a.output, a.checksum)
         .map_err(|e| library_error(&a.output, &e, |i| i))?;
+    let _removed_if_killed = Guard::new(writer.temporary_path().to_owned());
     // One group waits while one is written and the next compresses: memory stays bounded.
     let (send, receive) = mpsc::sync_channel::<Collection>(1);
     std::thread::scope(|scope| {

@@ -1,0 +1,57 @@
+//! Ctrl-C, `kill` and hang-up while the tool writes a file: its temporary files are removed
+//! before it dies, as zstd's tool does.
+//!
+//! [`install`] hands SIGINT, SIGTERM and SIGHUP to a thread of their own (signal-hook's
+//! iterator: the signal handler only wakes it), free to lock and remove files. It removes the
+//! files registered with [`Guard`], then dies of the same signal, so the parent sees the usual
+//! status.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use signal_hook::low_level::emulate_default_handler;
+
+/// Temporary files to remove if the tool is killed.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Takes over the signals (if that fails, they keep their default action).
+pub fn install() {
+    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                for path in PENDING.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+                    let _ = std::fs::remove_file(path);
+                }
+                let _ = emulate_default_handler(sig);
+                std::process::exit(128 + sig); // not reached: the signal ends the process
+            }
+        });
+}
+
+/// Keeps `path` on the list of files to remove if the tool is killed, while it lives.
+pub struct Guard(PathBuf);
+
+impl Guard {
+    pub fn new(path: PathBuf) -> Guard {
+        PENDING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.clone());
+        Guard(path)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let mut pending = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = pending.iter().position(|p| *p == self.0) {
+            pending.swap_remove(at);
+        }
+    }
+}
