@@ -239,7 +239,14 @@ impl Seekable {
 /// Maps the regular file at `path` read-only, as storage for a [`Buffer`] or
 /// [`Seekable::parse`]. Directories, pipes and devices are refused (`ErrorKind::Io`).
 pub fn map_file(path: &Path) -> Result<Mmap> {
-    let file = File::open(path).map_err(|e| io_error("cannot open", path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Non-blocking, so that opening a pipe does not wait for a writer (it is refused below);
+    // the flag changes nothing for a regular file.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| io_error("cannot open", path, e))?;
     let meta = file
         .metadata()
         .map_err(|e| io_error("cannot read the metadata of", path, e))?;
@@ -285,6 +292,12 @@ impl Writer {
     /// Creates the temporary file next to `path`, with the permissions of the regular file
     /// it will replace, if there is one.
     pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
+        if path.file_name().is_none() {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("`{}` names no file to write", path.display()),
+            ));
+        }
         let tmp = temporary_path(path);
         let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
         if let Ok(old) = std::fs::symlink_metadata(path) {
@@ -555,6 +568,17 @@ mod tests {
     #[test]
     fn only_regular_files_are_mapped() {
         let dir = scratch_dir("irregular");
+        // A pipe with no writer: refused at once, not waited on.
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let e = map_file(&fifo).err().expect("refused");
+        assert!(
+            e.message.ends_with("is not a regular file"),
+            "{}",
+            e.message
+        );
+        std::fs::remove_file(&fifo).unwrap();
         for (path, what) in [
             (&*dir, "is a directory"),
             (Path::new("/dev/null"), "is not a regular file"),
@@ -608,6 +632,16 @@ mod tests {
         assert_eq!((err.kind, err.item), (ErrorKind::InvalidArgument, Some(4)));
         drop(w); // unfinished
         remove_empty_dir(&dir);
+    }
+
+    #[test]
+    fn paths_that_name_no_file_are_refused_before_anything_is_written() {
+        let f = frames(&corpus::json_records(3, 2), false);
+        for path in ["", "/", "..", "a/.."] {
+            let e = write(&f, Path::new(path), false).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Io, "{path}");
+            assert!(e.message.contains("names no file"), "{}", e.message);
+        }
     }
 
     #[test]

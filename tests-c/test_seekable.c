@@ -776,12 +776,35 @@ static void test_seekable_files_that_cannot_be_opened_or_written_give_io_and_a_m
     REQUIRE(write_whole(path, text, sizeof text - 1) == 0);
     CHECK_RC(zseg_seekable_open(path, &s, CHECK_ERR), ZSEG_ERR_ZSTD);
 
-    /* Writing into a directory that does not exist. */
+    /* A pipe with no writer is refused at once (opening it must not wait for a writer), and
+     * so is a device. */
+    path_in_tmp(path, sizeof path, "fifo");
+    REQUIRE(mkfifo(path, 0600) == 0);
+    CHECK_RC(zseg_seekable_open(path, &s, CHECK_ERR), ZSEG_ERR_IO);
+    CHECK(strstr(check_err_.message, "not a regular file") != NULL);
+    CHECK(unlink(path) == 0);
+    CHECK_RC(zseg_seekable_open("/dev/null", &s, CHECK_ERR), ZSEG_ERR_IO);
+    CHECK(s == NULL);
+
+    /* Writing into a directory that does not exist, or to a path that names no file. */
     items it = make_items(3, 11);
     zseg_collection *frames = compress_items(&it, 0, 0);
     path_in_tmp(path, sizeof path, "no/such/dir/x.zst");
     CHECK_RC(zseg_seekable_write(frames, path, 0, CHECK_ERR), ZSEG_ERR_IO);
     CHECK(check_err_.message[0] != '\0');
+    CHECK_RC(zseg_seekable_write(frames, "", 0, CHECK_ERR), ZSEG_ERR_IO);
+    CHECK(strstr(check_err_.message, "names no file") != NULL);
+    path_in_tmp(path, sizeof path, "..");
+    CHECK_RC(zseg_seekable_write(frames, path, 0, CHECK_ERR), ZSEG_ERR_IO);
+
+    /* A file name is bytes, not necessarily UTF-8 (here a Latin-1 e-acute). */
+    path_in_tmp(path, sizeof path, "latin1-\xe9.zst");
+    CHECK_OK(zseg_seekable_write(frames, path, 0, CHECK_ERR));
+    CHECK_OK(zseg_seekable_open(path, &s, CHECK_ERR));
+    if (s != NULL) CHECK_EQ_U64(zseg_seekable_count(s), it.n);
+    zseg_seekable_free(s);
+    s = NULL;
+    CHECK(unlink(path) == 0);
 
     /* NULL where a pointer is required. */
     CHECK_RC(zseg_seekable_write(NULL, path, 0, CHECK_ERR), ZSEG_ERR_NULL);

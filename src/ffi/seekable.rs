@@ -1,6 +1,7 @@
 //! `zseg_seekable`: zstd seekable-format files.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, OsStr};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,10 +23,8 @@ fn path<'a>(p: *const c_char) -> Result<&'a Path> {
     }
     // SAFETY: a non-NULL path is a NUL-terminated string (the caller's contract).
     let s = unsafe { CStr::from_ptr(p) };
-    let s = s
-        .to_str()
-        .map_err(|_| Error::new(ErrorKind::InvalidArgument, "path is not UTF-8"))?;
-    Ok(Path::new(s))
+    // Bytes, as open(2) takes them: a file name need not be UTF-8.
+    Ok(Path::new(OsStr::from_bytes(s.to_bytes())))
 }
 
 /// Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with
@@ -35,7 +34,9 @@ fn path<'a>(p: *const c_char) -> Result<&'a Path> {
 ///
 /// Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
 /// `path` is untouched. A regular file it replaces keeps its permission bits (not its owner); a
-/// symbolic link at `path` is replaced, not followed. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+/// symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2)
+/// takes it (any encoding); one that names no file (empty, ending in `/` or `..`) is
+/// `ZSEG_ERR_IO`. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
 /// `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
 /// exactly one complete standard data frame (magic number, every block present, nothing after
 /// it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
@@ -70,7 +71,8 @@ pub extern "C" fn zseg_seekable_write(
 /// data part, sizes adding up to the data part): a bad file is `ZSEG_ERR_ZSTD` (or
 /// `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, as
 /// is a path that is not a regular file (a directory, pipe or device: read such a stream into
-/// memory and use `zseg_seekable_open_memory`), and nothing is read past the mapping. The mapping lives until the handle and every holder of its
+/// memory and use `zseg_seekable_open_memory`; a pipe is refused without waiting for a writer),
+/// and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The mapping lives until the handle and every holder of its
 /// frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
 /// The table's per-frame checksums, if it has them, are not compared with anything: a frame's
 /// own zstd checksum is what decompressing it verifies (files written with
