@@ -2,12 +2,12 @@
 //! before it dies, as zstd's tool does.
 //!
 //! [`install`] hands SIGINT, SIGTERM and SIGHUP to a thread of their own (signal-hook's
-//! iterator: the signal handler only wakes it), free to lock and remove files. It removes the
-//! files registered with [`Guard`], then dies of the same signal, so the parent sees the usual
-//! status.
+//! iterator: the signal handler only wakes it), free to lock and remove files. It waits for any
+//! [`critical_section`] to end, removes the files registered with [`Guard`], then dies of the
+//! same signal, so the parent sees the usual status.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -15,6 +15,15 @@ use signal_hook::low_level::emulate_default_handler;
 
 /// Temporary files to remove if the tool is killed.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Held by the signal thread from the signal on, and by [`critical_section`].
+static CRITICAL: Mutex<()> = Mutex::new(());
+
+/// Until the result is dropped, a signal waits: for steps that must not be cut in two, such as
+/// renaming a file and then its dictionary into place.
+pub fn critical_section() -> MutexGuard<'static, ()> {
+    CRITICAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Takes over the signals (if that fails, they keep their default action).
 pub fn install() {
@@ -25,6 +34,7 @@ pub fn install() {
         .name("signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
+                let _ended = critical_section();
                 for path in PENDING.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
                     let _ = std::fs::remove_file(path);
                 }

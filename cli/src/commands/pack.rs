@@ -15,7 +15,7 @@ use super::{
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
-use crate::interrupt::Guard;
+use crate::interrupt::{self, Guard};
 use crate::progress::{Reporter, Unit};
 
 /// Inputs are read in pieces of this size, so that progress moves on big files.
@@ -121,15 +121,26 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         trained = Some((path, dict, staged));
     }
 
-    let total_out = compress_and_write(&compressor, &items, a, reporter)?;
+    let writer = zseg::SeekableWriter::create(&a.output, a.checksum)
+        .map_err(|e| library_error(&a.output, &e, |i| i))?;
+    let _removed_if_killed = Guard::new(writer.temporary_path().to_owned());
+    let (writer, total_out) = compress_and_write(&compressor, &items, a, reporter, writer)?;
     // The input is no longer needed.
     drop(items);
-    let trained = match trained {
-        Some((path, dict, staged)) => {
-            staged.commit(&a.output)?;
-            Some((path, dict))
+    // The file, then its dictionary, take their paths; a signal meanwhile waits for both.
+    let trained = {
+        let _writing = reporter.phase("writing", Unit::Spinner, 0);
+        let _uninterrupted = interrupt::critical_section();
+        writer
+            .finish()
+            .map_err(|e| library_error(&a.output, &e, |i| i))?;
+        match trained {
+            Some((path, dict, staged)) => {
+                staged.commit(&a.output)?;
+                Some((path, dict))
+            }
+            None => None,
         }
-        None => None,
     };
 
     if !quiet {
@@ -165,19 +176,18 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
     Ok(())
 }
 
-/// Compresses the items in groups of about [`GROUP_BYTES`] and writes each group's frames while
-/// the next group compresses; returns the bytes of frames written.
+/// Compresses the items in groups of about [`GROUP_BYTES`] and appends each group's frames to
+/// `writer` while the next group compresses; returns the writer (to be finished) and the bytes
+/// of frames written.
 fn compress_and_write(
     compressor: &Compressor,
     items: &Collection,
     a: &PackArgs,
     reporter: Reporter,
-) -> CliResult<u64> {
+    mut writer: zseg::SeekableWriter,
+) -> CliResult<(zseg::SeekableWriter, u64)> {
     let count = items.count();
     let phase = reporter.phase("compressing", Unit::Items, count as u64);
-    let mut writer = zseg::SeekableWriter::create(&a.output, a.checksum)
-        .map_err(|e| library_error(&a.output, &e, |i| i))?;
-    let _removed_if_killed = Guard::new(writer.temporary_path().to_owned());
     // One group waits while one is written and the next compresses: memory stays bounded.
     let (send, receive) = mpsc::sync_channel::<Collection>(1);
     std::thread::scope(|scope| {
@@ -220,13 +230,7 @@ fn compress_and_write(
             }
         }
         drop(send);
-        let (writer, bytes) = written.join().expect("the writer thread does not panic")?;
-        drop(phase);
-        let _phase = reporter.phase("writing", Unit::Spinner, 0);
-        writer
-            .finish()
-            .map_err(|e| library_error(&a.output, &e, |i| i))?;
-        Ok(bytes)
+        written.join().expect("the writer thread does not panic")
     })
 }
 
