@@ -292,14 +292,21 @@ impl Writer {
     /// Creates the temporary file next to `path`, with the permissions of the regular file
     /// it will replace, if there is one.
     pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
-        if path.file_name().is_none() {
+        use std::os::unix::ffi::OsStrExt;
+        if path.file_name().is_none() || path.as_os_str().as_bytes().ends_with(b"/") {
             return Err(Error::new(
                 ErrorKind::Io,
                 format!("`{}` names no file to write", path.display()),
             ));
         }
         let tmp = temporary_path(path);
-        let file = File::create(&tmp).map_err(|e| io_error("cannot create", &tmp, e))?;
+        // A new file, never one reached through a link left at that name.
+        let _ = std::fs::remove_file(&tmp);
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| io_error("cannot create", &tmp, e))?;
         if let Ok(old) = std::fs::symlink_metadata(path) {
             if old.is_file() {
                 if let Err(e) = file.set_permissions(old.permissions()) {
@@ -637,7 +644,7 @@ mod tests {
     #[test]
     fn paths_that_name_no_file_are_refused_before_anything_is_written() {
         let f = frames(&corpus::json_records(3, 2), false);
-        for path in ["", "/", "..", "a/.."] {
+        for path in ["", "/", "..", "a/..", "x.zst/"] {
             let e = write(&f, Path::new(path), false).unwrap_err();
             assert_eq!(e.kind, ErrorKind::Io, "{path}");
             assert!(e.message.contains("names no file"), "{}", e.message);

@@ -25,9 +25,15 @@ pub fn critical_section() -> MutexGuard<'static, ()> {
     CRITICAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Takes over the signals (if that fails, they keep their default action).
+/// Takes over the signals (if that fails, they keep their default action), except those the
+/// tool was started with ignored (`nohup`, background jobs of a non-interactive shell): they
+/// stay ignored.
 pub fn install() {
-    let Ok(mut signals) = Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+    let ignored = ignored_at_start();
+    let taken = [SIGINT, SIGTERM, SIGHUP]
+        .into_iter()
+        .filter(|&sig| ignored >> (sig - 1) & 1 == 0);
+    let Ok(mut signals) = Signals::new(taken) else {
         return;
     };
     let _ = std::thread::Builder::new()
@@ -42,6 +48,18 @@ pub fn install() {
                 std::process::exit(128 + sig); // not reached: the signal ends the process
             }
         });
+}
+
+/// The signals this process inherited as ignored, bit `sig - 1` each (Linux lists them in
+/// /proc/self/status; elsewhere none are assumed).
+fn ignored_at_start() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let mask = status.lines().find_map(|l| l.strip_prefix("SigIgn:"))?;
+            u64::from_str_radix(mask.trim(), 16).ok()
+        })
+        .unwrap_or(0)
 }
 
 /// Keeps `path` on the list of files to remove if the tool is killed, while it lives.

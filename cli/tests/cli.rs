@@ -842,8 +842,7 @@ fn pack_refuses_standard_output_as_the_file() {
 fn pipes_and_proc_files_are_read_as_streams() {
     let t = Tmp::new("streams");
     // /proc files report a size of 0 but have content; /dev/stdin is a pipe here.
-    let proc = std::fs::read("/proc/self/mountinfo").unwrap();
-    assert!(!proc.is_empty());
+    assert_eq!(std::fs::metadata("/proc/version").unwrap().len(), 0);
     let out = s(&t.path("p.zst"));
     let o = zseg_in(
         &["pack", "-q", "-o", &out, "/dev/stdin", "/proc/version"],
@@ -875,6 +874,18 @@ fn the_trained_dictionary_never_replaces_an_input_or_the_output() {
         &with(&["--dict-out", &out, "-o", &out, &input]),
         "also the output",
     );
+    // The same name reached through `..` or a link to the directory.
+    std::fs::create_dir(t.path("sub")).unwrap();
+    std::os::unix::fs::symlink(&t.0, t.path("link")).unwrap();
+    for other in ["sub/../x.zst", "link/x.zst"] {
+        let dict_out = s(&t.path(other));
+        fails(
+            &with(&["--dict-out", &dict_out, "-o", &out, &input]),
+            "also the output",
+        );
+    }
+    std::fs::remove_dir(t.path("sub")).unwrap();
+    std::fs::remove_file(t.path("link")).unwrap();
     fails(
         &with(&["--dict-out", &s(&t.0), "-o", &out, &input]),
         "is a directory",
@@ -977,4 +988,52 @@ fn a_pack_killed_while_writing_leaves_no_temporary_file() {
     );
     assert_eq!(temporary(&t), 0, "temporary files left behind");
     assert!(!t.path("x.zst").exists() && !t.path("x.zst.dict").exists());
+}
+
+#[test]
+fn repacking_keeps_the_permissions_of_the_file_and_its_dictionary() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tmp::new("modes");
+    let input = t.file("in.txt", &joined_lines(&records(2000)));
+    let out = s(&t.path("x.zst"));
+    let pack = ["pack", "-q", "--lines", "--train", "4K", "-o", &out, &input];
+    ok(&pack);
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let files = [t.path("x.zst"), t.path("x.zst.dict")];
+    for f in &files {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    ok(&pack);
+    for f in &files {
+        assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+}
+
+#[test]
+fn signals_ignored_at_start_stay_ignored() {
+    // As under `nohup`: SIGHUP ignored by the parent must not kill pack.
+    let t = Tmp::new("nohup");
+    let out = s(&t.path("h.zst"));
+    let script = format!(
+        "trap '' HUP; exec '{}' pack -q -o '{out}' -",
+        env!("CARGO_BIN_EXE_zseg")
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"some input").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300)); // zseg has started
+    let sent = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{:?}: {}", o.status, stderr(&o));
+    assert_eq!(ok(&["get", &out, "0"]), b"some input");
 }

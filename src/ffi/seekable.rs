@@ -36,7 +36,7 @@ fn path<'a>(p: *const c_char) -> Result<&'a Path> {
 /// `path` is untouched. A regular file it replaces keeps its permission bits (not its owner); a
 /// symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2)
 /// takes it (any encoding); one that names no file (empty, ending in `/` or `..`) is
-/// `ZSEG_ERR_IO`. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+/// `ZSEG_ERR_IO`, before anything is written. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
 /// `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
 /// exactly one complete standard data frame (magic number, every block present, nothing after
 /// it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or

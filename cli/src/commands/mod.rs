@@ -114,7 +114,18 @@ impl Staged {
             path: path.to_owned(),
         };
         let write = || -> io::Result<()> {
-            let mut f = File::create(&staged.tmp)?;
+            // A new file (never through a link left at that name), with the permissions of
+            // the one it will replace: a dictionary holds pieces of the input.
+            let _ = std::fs::remove_file(&staged.tmp);
+            let mut f = File::options()
+                .write(true)
+                .create_new(true)
+                .open(&staged.tmp)?;
+            if let Ok(old) = std::fs::symlink_metadata(path) {
+                if old.is_file() {
+                    f.set_permissions(old.permissions())?;
+                }
+            }
             f.write_all(bytes)?;
             f.sync_all()
         };
@@ -155,10 +166,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Whether `a` and `b` name the same file, existing or not.
+/// Whether `a` and `b` name the same file, existing or not: the same inode, or the same name
+/// in the same directory (`..` and symbolic links in the directories resolved).
 fn same_path(a: &Path, b: &Path) -> bool {
-    same_file(a, b)
-        || matches!((std::path::absolute(a), std::path::absolute(b)), (Ok(x), Ok(y)) if x == y)
+    let resolved = |p: &Path| -> Option<PathBuf> {
+        let dir = match p.parent()? {
+            d if d.as_os_str().is_empty() => Path::new("."),
+            d => d,
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    same_file(a, b) || matches!((resolved(a), resolved(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// `bytes` for people: "1.2 MiB".

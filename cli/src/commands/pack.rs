@@ -121,9 +121,14 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         trained = Some((path, dict, staged));
     }
 
-    let writer = zseg::SeekableWriter::create(&a.output, a.checksum)
-        .map_err(|e| library_error(&a.output, &e, |i| i))?;
-    let _removed_if_killed = Guard::new(writer.temporary_path().to_owned());
+    // Created and registered at once: a signal meanwhile waits.
+    let (writer, _removed_if_killed) = {
+        let _uninterrupted = interrupt::critical_section();
+        let writer = zseg::SeekableWriter::create(&a.output, a.checksum)
+            .map_err(|e| library_error(&a.output, &e, |i| i))?;
+        let guard = Guard::new(writer.temporary_path().to_owned());
+        (writer, guard)
+    };
     let (writer, total_out) = compress_and_write(&compressor, &items, a, reporter, writer)?;
     // The input is no longer needed.
     drop(items);
@@ -343,8 +348,7 @@ fn segment(start: usize, end: usize) -> Segment {
 
 /// One segment per line of `data`, newlines excluded; a last line without a newline counts, a
 /// final newline adds no empty line. `parts` threads each split a piece of `data` that ends
-/// just after a newline (the scan is bound by first touches of the mapped file, which then
-/// happen on every thread at once).
+/// just after a newline (the scan runs at memory speed, which one thread does not use up).
 fn split_lines_parallel(data: &[u8], parts: usize) -> Vec<Segment> {
     let mut cuts = vec![0];
     for k in 1..parts {
