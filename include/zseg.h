@@ -534,20 +534,19 @@ void zseg_compressor_free(struct zseg_compressor *c);
 size_t zseg_compressor_memory_size(const struct zseg_compressor *c);
 
 /**
- * Compresses `items[0..n)`, each as one independent zstd frame, into a new collection: global
- * item i of `*out` is the frame of input item i, byte-identical to compressing that item alone
- * with libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty
- * collection); an item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with
- * `err->item` = the lowest such index, checked before any work and failing the whole call even
- * in per-item mode (it is a bad argument, not a bad item). The items must stay readable and unchanged during the call (workers read
- * them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
+ * Compresses `items[0..n)`, each as one independent zstd frame, into a new collection: global item
+ * i of `*out` is the frame of input item i, byte-identical to compressing that item alone with
+ * libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty collection); an
+ * item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with `err->item` = the lowest such
+ * index, checked before any work and failing the whole call even in per-item mode (it is a bad
+ * argument, not a bad item). The items must stay readable and unchanged during the call (workers
+ * read them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
  *
- * On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
- * receives a collection the caller frees with `zseg_collection_free`; otherwise it is
- * untouched and nothing is leaked. Each output buffer holds the frames of a run of items (up
- * to a few MiB of input) in memory of about their size (up to a quarter more when the buffer
- * is reused from an earlier batch), not of the compress bound. Thread-safe (see
- * `zseg_compressor_new`).
+ * On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out` receives a
+ * collection the caller frees with `zseg_collection_free`; otherwise it is untouched and nothing
+ * is leaked. Each output buffer holds the frames of a run of items (up to a few MiB of input) in
+ * memory of about their size (up to a quarter more when the buffer is reused from an earlier
+ * batch), not of the compress bound. Thread-safe (see `zseg_compressor_new`).
  */
 zseg_result zseg_compress_slices(const struct zseg_compressor *c,
                                  const struct zseg_slice *items,
@@ -733,15 +732,15 @@ zseg_result zseg_decompress_collection(const struct zseg_decompressor *d,
 /**
  * Decompresses `frames[0..n)` into the caller's `dst[0..dst_capacity)`: items back to back in
  * order, item i at `segments_out[i]` (an array of n), `*dst_used` = their total. Succeeds with
- * `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
- * the headers) of the frames that pass the header checks, which all run before any work (in
- * per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
- * no room; one failing later, e.g. on a bad checksum, does, and its segment is empty, while
- * the items after it still follow back to back, so `*dst_used` is less than that total). A
- * smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
+ * `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from the
+ * headers) of the frames that pass the header checks, which all run before any work (in per-item
+ * mode a frame failing them, e.g. a truncated header or a size over the limit, takes no room; one
+ * failing later, e.g. on a bad checksum, does, and its segment is empty, while the items after it
+ * still follow back to back, so `*dst_used` is less than that total). A smaller capacity fails
+ * with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
  * faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
- * `dst` bytes may be overwritten even when the call fails. Otherwise as
- * `zseg_decompress_slices`. Thread-safe.
+ * `dst` bytes may be overwritten even when the call fails. Otherwise as `zseg_decompress_slices`.
+ * Thread-safe.
  */
 zseg_result zseg_decompress_slices_into(const struct zseg_decompressor *d,
                                         const struct zseg_slice *frames,
@@ -772,24 +771,23 @@ zseg_result zseg_frame_content_size(const uint8_t *frame,
 const char *zseg_result_str(zseg_result code);
 
 /**
- * Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with
- * its content size in the header) to `path` as one zstd seekable-format file: the frames back
- * to back, then the seek table in a skippable frame. Any zstd decoder decompresses the file to
- * the concatenation of the items; any seekable reader finds item i directly.
+ * Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with its
+ * content size in the header) to `path` as one zstd seekable-format file: the frames back to back,
+ * then the seek table in a skippable frame. Any zstd decoder decompresses the file to the
+ * concatenation of the items; any seekable reader finds item i directly.
  *
  * Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
  * `path` is untouched. A regular file it replaces keeps its permission bits (not its owner); a
- * symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2)
- * takes it (any encoding); one that names no file (empty, ending in `/` or `..`) is
- * `ZSEG_ERR_IO`, before anything is written. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+ * symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2) takes it
+ * (any encoding); one that names no file (empty, ending in `/` or `..`) is `ZSEG_ERR_IO`, before
+ * anything is written. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
  * `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
- * exactly one complete standard data frame (magic number, every block present, nothing after
- * it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
- * magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over
- * 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable
- * reader accepts items up to 1 GiB only). A frame without content size is
- * `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
- * Thread-safe.
+ * exactly one complete standard data frame (magic number, every block present, nothing after it),
+ * else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
+ * magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over 4 GiB - 1,
+ * or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable reader accepts
+ * items up to 1 GiB only). A frame without content size is `ZSEG_ERR_NO_CONTENT_SIZE`, I/O
+ * failures `ZSEG_ERR_IO`; `err->item` names the frame. Thread-safe.
  */
 zseg_result zseg_seekable_write(const struct zseg_collection *frames,
                                 const char *path,
@@ -803,8 +801,9 @@ zseg_result zseg_seekable_write(const struct zseg_collection *frames,
  * `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, as
  * is a path that is not a regular file (a directory, pipe or device: read such a stream into
  * memory and use `zseg_seekable_open_memory`; a pipe is refused without waiting for a writer),
- * and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The mapping lives until the handle and every holder of its
- * frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
+ * and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The
+ * mapping lives until the handle and every holder of its frames buffer are freed. As with any
+ * mapped file, the file must not be truncated meanwhile.
  * The table's per-frame checksums, if it has them, are not compared with anything: a frame's
  * own zstd checksum is what decompressing it verifies (files written with
  * `ZSEG_SEEKABLE_CHECKSUMS` repeat exactly that one in the table).

@@ -95,8 +95,9 @@ pub struct PackArgs {
 ///
 /// With -o DIR item i is written to DIR/<i>, zero-padded to the width of the last index
 /// (DIR is created if needed; an existing file there is never overwritten: if one of the names
-/// is taken, unpack stops before writing anything); with --lines the items go to standard output, each followed by
-/// a newline; with neither, standard output gets their concatenation (what `zstd -dc` gives).
+/// is taken, unpack stops before writing anything); with --lines the items go to standard
+/// output, each followed by a newline; with neither, standard output gets their concatenation
+/// (what `zstd -dc` gives).
 #[derive(Debug, Args)]
 #[command(after_help = EXIT_STATUS)]
 pub struct UnpackArgs {
@@ -265,17 +266,14 @@ fn parse_level(s: &str) -> Result<i32, String> {
         .map_err(|e| e.message)
 }
 
-/// A file path to write; `-` (standard output) is refused: pack writes a seekable file, whose
-/// seek table comes last, atomically.
+/// A file path to write; `-` (standard output) is refused.
 fn parse_file_out(s: &str) -> Result<PathBuf, String> {
-    if s == "-" {
-        return Err(
-            "pack writes a seekable file, not standard output (the seek table comes \
-                    last, and the file is written atomically)"
-                .into(),
-        );
+    const NOT_STDOUT: &str = "pack writes a seekable file, not standard output (the seek table \
+                              comes last, and the file is written atomically)";
+    match s {
+        "-" => Err(NOT_STDOUT.into()),
+        _ => Ok(PathBuf::from(s)),
     }
-    Ok(PathBuf::from(s))
 }
 
 /// A byte count: digits with an optional K, M or G suffix (powers of 1024; `KiB`, `k`, `KB`

@@ -154,20 +154,19 @@ fn compress_to_collection<I: Items + ?Sized>(
     )
 }
 
-/// Compresses `items[0..n)`, each as one independent zstd frame, into a new collection: global
-/// item i of `*out` is the frame of input item i, byte-identical to compressing that item alone
-/// with libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty
-/// collection); an item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with
-/// `err->item` = the lowest such index, checked before any work and failing the whole call even
-/// in per-item mode (it is a bad argument, not a bad item). The items must stay readable and unchanged during the call (workers read
-/// them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
+/// Compresses `items[0..n)`, each as one independent zstd frame, into a new collection: global item
+/// i of `*out` is the frame of input item i, byte-identical to compressing that item alone with
+/// libzstd and the same parameters. `items` may be NULL when `n` is 0 (an empty collection); an
+/// item with a NULL `ptr` and nonzero `len` is `ZSEG_ERR_NULL` with `err->item` = the lowest such
+/// index, checked before any work and failing the whole call even in per-item mode (it is a bad
+/// argument, not a bad item). The items must stay readable and unchanged during the call (workers
+/// read them from other threads). `opts` may be NULL (defaults: calling thread only, fail-fast).
 ///
-/// On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out`
-/// receives a collection the caller frees with `zseg_collection_free`; otherwise it is
-/// untouched and nothing is leaked. Each output buffer holds the frames of a run of items (up
-/// to a few MiB of input) in memory of about their size (up to a quarter more when the buffer
-/// is reused from an earlier batch), not of the compress bound. Thread-safe (see
-/// `zseg_compressor_new`).
+/// On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out` receives a
+/// collection the caller frees with `zseg_collection_free`; otherwise it is untouched and nothing
+/// is leaked. Each output buffer holds the frames of a run of items (up to a few MiB of input) in
+/// memory of about their size (up to a quarter more when the buffer is reused from an earlier
+/// batch), not of the compress bound. Thread-safe (see `zseg_compressor_new`).
 #[no_mangle]
 pub extern "C" fn zseg_compress_slices(
     c: *const Compressor,

@@ -258,15 +258,15 @@ pub extern "C" fn zseg_decompress_collection(
 
 /// Decompresses `frames[0..n)` into the caller's `dst[0..dst_capacity)`: items back to back in
 /// order, item i at `segments_out[i]` (an array of n), `*dst_used` = their total. Succeeds with
-/// `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from
-/// the headers) of the frames that pass the header checks, which all run before any work (in
-/// per-item mode a frame failing them, e.g. a truncated header or a size over the limit, takes
-/// no room; one failing later, e.g. on a bad checksum, does, and its segment is empty, while
-/// the items after it still follow back to back, so `*dst_used` is less than that total). A
-/// smaller capacity fails with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
+/// `dst_capacity` equal to the exact total: the sum of the sizes (given in `sizes` or read from the
+/// headers) of the frames that pass the header checks, which all run before any work (in per-item
+/// mode a frame failing them, e.g. a truncated header or a size over the limit, takes no room; one
+/// failing later, e.g. on a bad checksum, does, and its segment is empty, while the items after it
+/// still follow back to back, so `*dst_used` is less than that total). A smaller capacity fails
+/// with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
 /// faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
-/// `dst` bytes may be overwritten even when the call fails. Otherwise as
-/// `zseg_decompress_slices`. Thread-safe.
+/// `dst` bytes may be overwritten even when the call fails. Otherwise as `zseg_decompress_slices`.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_decompress_slices_into(
     d: *const Decompressor,

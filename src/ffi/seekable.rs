@@ -27,24 +27,23 @@ fn path<'a>(p: *const c_char) -> Result<&'a Path> {
     Ok(Path::new(OsStr::from_bytes(s.to_bytes())))
 }
 
-/// Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with
-/// its content size in the header) to `path` as one zstd seekable-format file: the frames back
-/// to back, then the seek table in a skippable frame. Any zstd decoder decompresses the file to
-/// the concatenation of the items; any seekable reader finds item i directly.
+/// Writes the compressed collection `frames` (item i = frame i, each a standard zstd frame with its
+/// content size in the header) to `path` as one zstd seekable-format file: the frames back to back,
+/// then the seek table in a skippable frame. Any zstd decoder decompresses the file to the
+/// concatenation of the items; any seekable reader finds item i directly.
 ///
 /// Atomic: written to a temporary file beside `path`, synced, then renamed over it; on failure
 /// `path` is untouched. A regular file it replaces keeps its permission bits (not its owner); a
-/// symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2)
-/// takes it (any encoding); one that names no file (empty, ending in `/` or `..`) is
-/// `ZSEG_ERR_IO`, before anything is written. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
+/// symbolic link at `path` is replaced, not followed. `path` is taken as bytes, as open(2) takes it
+/// (any encoding); one that names no file (empty, ending in `/` or `..`) is `ZSEG_ERR_IO`, before
+/// anything is written. `flags` is 0 or `ZSEG_SEEKABLE_CHECKSUMS` (any other bit is
 /// `ZSEG_ERR_INVALID_ARGUMENT`). Every item is checked before anything is written: it must be
-/// exactly one complete standard data frame (magic number, every block present, nothing after
-/// it), else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
-/// magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over
-/// 4 GiB - 1, or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable
-/// reader accepts items up to 1 GiB only). A frame without content size is
-/// `ZSEG_ERR_NO_CONTENT_SIZE`, I/O failures `ZSEG_ERR_IO`; `err->item` names the frame.
-/// Thread-safe.
+/// exactly one complete standard data frame (magic number, every block present, nothing after it),
+/// else `ZSEG_ERR_ZSTD` (two frames in one item, trailing or missing bytes, a skippable or
+/// magicless frame, garbage). The format stores sizes in 32 bits: a frame or item over 4 GiB - 1,
+/// or more than 0x8000000 frames, is `ZSEG_ERR_LIMIT` (and zstd's reference seekable reader accepts
+/// items up to 1 GiB only). A frame without content size is `ZSEG_ERR_NO_CONTENT_SIZE`, I/O
+/// failures `ZSEG_ERR_IO`; `err->item` names the frame. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_seekable_write(
     frames: *const Collection,
@@ -72,8 +71,9 @@ pub extern "C" fn zseg_seekable_write(
 /// `ZSEG_ERR_SEGMENT_BOUNDS` with `err->item` = the entry), an unreadable one `ZSEG_ERR_IO`, as
 /// is a path that is not a regular file (a directory, pipe or device: read such a stream into
 /// memory and use `zseg_seekable_open_memory`; a pipe is refused without waiting for a writer),
-/// and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The mapping lives until the handle and every holder of its
-/// frames buffer are freed. As with any mapped file, the file must not be truncated meanwhile.
+/// and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The
+/// mapping lives until the handle and every holder of its frames buffer are freed. As with any
+/// mapped file, the file must not be truncated meanwhile.
 /// The table's per-frame checksums, if it has them, are not compared with anything: a frame's
 /// own zstd checksum is what decompressing it verifies (files written with
 /// `ZSEG_SEEKABLE_CHECKSUMS` repeat exactly that one in the table).
