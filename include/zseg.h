@@ -545,8 +545,9 @@ size_t zseg_compressor_memory_size(const struct zseg_compressor *c);
  * On `ZSEG_OK` (or `ZSEG_ERR_PARTIAL` in per-item mode, with failed items empty) `*out` receives a
  * collection the caller frees with `zseg_collection_free`; otherwise it is untouched and nothing
  * is leaked. Each output buffer holds the frames of a run of items (up to a few MiB of input) in
- * memory of about their size (up to a quarter more when the buffer is reused from an earlier
- * batch), not of the compress bound. Thread-safe (see `zseg_compressor_new`).
+ * memory of about their size (up to a quarter more: a buffer reused from an earlier batch, or
+ * frames of incompressible items, which nearly fill the compress bound anyway), not of the
+ * compress bound. Thread-safe (see `zseg_compressor_new`).
  */
 zseg_result zseg_compress_slices(const struct zseg_compressor *c,
                                  const struct zseg_slice *items,

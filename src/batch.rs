@@ -181,7 +181,9 @@ enum ChunkOut {
     /// chunk starts, back to it when it ends), then copied into a buffer of its exact size. The
     /// next chunk reuses the scratch's mapped, cached pages, and freed exact-size buffers fit
     /// later batches of similar items, which bound-sized requests rarely do: far fewer page
-    /// faults, for one copy of the output (compression only, where output < input).
+    /// faults, for one copy of the output (compression only, where output < input). Output
+    /// that fills four fifths of the scratch or more (incompressible items) keeps the scratch
+    /// instead: the copy would cost most, and the buffer, freed, fits a later scratch request.
     Staged {
         bound: usize,
         scratch: Vec<u8>,
@@ -237,10 +239,16 @@ impl Output for ChunkOut {
 
     fn close(&mut self) -> Result<()> {
         if let ChunkOut::Staged { scratch, data, .. } = self {
-            let mut exact = recycle::take(scratch.len())?;
-            exact.extend_from_slice(scratch);
-            *data = exact;
-            recycle::give(std::mem::take(scratch));
+            if scratch.len() >= scratch.capacity() - scratch.capacity() / 5 {
+                // Nearly full (output about as large as its bound: incompressible items): the
+                // scratch itself is the buffer, and a bound-sized one for later batches.
+                *data = std::mem::take(scratch);
+            } else {
+                let mut exact = recycle::take(scratch.len())?;
+                exact.extend_from_slice(scratch);
+                *data = exact;
+                recycle::give(std::mem::take(scratch));
+            }
         }
         Ok(())
     }
@@ -965,6 +973,24 @@ mod tests {
 
         let exact = ChunkOut::new(bytes.len(), false).unwrap();
         assert_eq!(fill(exact, &bytes), bytes);
+    }
+
+    #[test]
+    fn a_staged_chunk_that_nearly_fills_its_bound_is_kept_without_a_copy() {
+        let bytes: Vec<u8> = (0..2u32 << 20)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        for (bound, copied) in [(bytes.len(), false), (bytes.len() * 2, true)] {
+            let mut out = ChunkOut::new(bound, true).unwrap();
+            out.open().unwrap();
+            let scratch = out.dst().as_ptr();
+            out.dst().extend_from_slice(&bytes);
+            out.close().unwrap();
+            let data = out.into_data();
+            assert_eq!(data, bytes);
+            assert_eq!(data.as_ptr() != scratch, copied, "bound {bound}");
+            assert!(data.capacity() <= bytes.len() + bytes.len() / 4);
+        }
     }
 
     #[test]
