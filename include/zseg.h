@@ -513,8 +513,9 @@ zseg_result zseg_compressor_set_param(struct zseg_compressor *c,
  * Loads a dictionary for all following batches: raw content or a zstd-format dictionary (e.g.
  * from `zseg_train_dictionary`), copied and digested once at the compressor's level, shared
  * read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
- * dictionary is `ZSEG_ERR_DICTIONARY`, and the compressor keeps the dictionary it had. Not
- * thread-safe against other use of `c`.
+ * dictionary is `ZSEG_ERR_DICTIONARY` (with zstd's code in `err->zstd_code` when its tables do
+ * not parse: `ZSTD_error_dictionary_corrupted`), and the compressor keeps the dictionary it
+ * had. Not thread-safe against other use of `c`.
  */
 zseg_result zseg_compressor_load_dictionary(struct zseg_compressor *c,
                                             const uint8_t *dict,
@@ -629,8 +630,11 @@ zseg_result zseg_decompressor_new(struct zseg_decompressor **out, struct zseg_er
 
 /**
  * Loads a dictionary (raw content or zstd format), copied and digested once, shared read-only
- * by all workers; `size` 0 removes it. Frames that name another dictionary ID, or any ID when
- * none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of `d`.
+ * by all workers; `size` 0 removes it. A malformed zstd-format dictionary is
+ * `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
+ * decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
+ * when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
+ * `d`.
  */
 zseg_result zseg_decompressor_load_dictionary(struct zseg_decompressor *d,
                                               const uint8_t *dict,

@@ -87,6 +87,18 @@ pub(crate) fn zstd_error(e: ZstdError, context: &str) -> Error {
     }
 }
 
+/// The error for a dictionary zstd refused to digest: with zstd's reason when it gives one.
+pub(crate) fn rejected_dictionary(dict: &[u8]) -> Error {
+    let message = format!("zstd rejected the {}-byte dictionary", dict.len());
+    match zstd::dictionary_header_error(dict) {
+        Some(e) => Error {
+            zstd_code: e.code(),
+            ..Error::new(ErrorKind::Dictionary, format!("{message}: {}", e.name()))
+        },
+        None => Error::new(ErrorKind::Dictionary, message),
+    }
+}
+
 impl std::fmt::Debug for Compressor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Compressor")
@@ -146,12 +158,9 @@ impl Compressor {
     pub fn load_dictionary(&mut self, dict: &[u8]) -> Result<()> {
         self.dict = match dict {
             [] => None,
-            _ => Some(CDict::new(dict, self.params.level).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Dictionary,
-                    format!("zstd rejected the {}-byte dictionary", dict.len()),
-                )
-            })?),
+            _ => {
+                Some(CDict::new(dict, self.params.level).ok_or_else(|| rejected_dictionary(dict))?)
+            }
         };
         self.contexts.clear();
         Ok(())
@@ -583,11 +592,20 @@ mod tests {
             ErrorKind::InvalidArgument
         );
         assert!(c.set_param(CParam::WindowLog, 0).is_ok());
+        // A zstd-format dictionary whose tables do not parse: zstd's reason comes along.
         let mut garbage = vec![0x37, 0xA4, 0x30, 0xEC];
         garbage.extend_from_slice(&[1; 60]);
-        assert_eq!(
-            c.load_dictionary(&garbage).unwrap_err().kind,
-            ErrorKind::Dictionary
+        let corrupted = zstd_sys::ZSTD_ErrorCode::ZSTD_error_dictionary_corrupted as i64;
+        let e = c.load_dictionary(&garbage).unwrap_err();
+        assert_eq!((e.kind, e.zstd_code), (ErrorKind::Dictionary, corrupted));
+        assert!(
+            e.message.contains("Dictionary is corrupted"),
+            "{}",
+            e.message
         );
+        let e = crate::decompress::Decompressor::new()
+            .load_dictionary(&garbage)
+            .unwrap_err();
+        assert_eq!((e.kind, e.zstd_code), (ErrorKind::Dictionary, corrupted));
     }
 }

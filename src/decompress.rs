@@ -7,7 +7,7 @@ use zstd_sys::ZSTD_dParameter as P;
 
 use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
 use crate::collection::Collection;
-use crate::compress::{switch, zero_or_within, zstd_error};
+use crate::compress::{rejected_dictionary, switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mmap;
 use crate::zstd::{self, DCtx, DDict, Dst, FrameEnd, FrameHeader, HeaderError, ZstdError};
@@ -61,12 +61,7 @@ impl Decompressor {
     pub fn load_dictionary(&mut self, dict: &[u8]) -> Result<()> {
         self.dict = match dict {
             [] => None,
-            _ => Some(DDict::new(dict).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Dictionary,
-                    format!("zstd rejected the {}-byte dictionary", dict.len()),
-                )
-            })?),
+            _ => Some(DDict::new(dict).ok_or_else(|| rejected_dictionary(dict))?),
         };
         self.contexts.clear();
         Ok(())

@@ -402,6 +402,14 @@ pub fn dictionary_id(dict: &[u8]) -> Option<u32> {
     (word(0)? == DICT_MAGIC).then(|| word(4)).flatten()
 }
 
+/// Why zstd rejects the zstd-format dictionary `dict` (its entropy tables do not parse), if
+/// it can say: `ZSTD_createCDict`/`ZSTD_createDDict` only return NULL.
+pub fn dictionary_header_error(dict: &[u8]) -> Option<ZstdError> {
+    dictionary_id(dict)?;
+    // SAFETY: dict is readable for dict.len() bytes; ZDICT only reads it.
+    check(unsafe { sys::ZDICT_getDictHeaderSize(dict.as_ptr().cast::<c_void>(), dict.len()) }).err()
+}
+
 /// What a frame header says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

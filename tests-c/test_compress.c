@@ -905,6 +905,7 @@ static void test_compress_garbage_zstd_format_dictionary_is_rejected(void) {
     zseg_error err;
     CHECK_RC(zseg_compressor_load_dictionary(c, junk, sizeof junk, &err), ZSEG_ERR_DICTIONARY);
     CHECK_ZERR(err, ZSEG_ERR_DICTIONARY, UINT64_MAX);
+    CHECK_EQ_U64(err.zstd_code, 30); /* ZSTD_error_dictionary_corrupted: zstd's reason */
     /* Just the magic and a few bytes. */
     CHECK_RC(zseg_compressor_load_dictionary(c, junk, 12, &err), ZSEG_ERR_DICTIONARY);
     CHECK(message_ok(&err));

@@ -96,8 +96,9 @@ pub extern "C" fn zseg_compressor_set_param(
 /// Loads a dictionary for all following batches: raw content or a zstd-format dictionary (e.g.
 /// from `zseg_train_dictionary`), copied and digested once at the compressor's level, shared
 /// read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
-/// dictionary is `ZSEG_ERR_DICTIONARY`, and the compressor keeps the dictionary it had. Not
-/// thread-safe against other use of `c`.
+/// dictionary is `ZSEG_ERR_DICTIONARY` (with zstd's code in `err->zstd_code` when its tables do
+/// not parse: `ZSTD_error_dictionary_corrupted`), and the compressor keeps the dictionary it
+/// had. Not thread-safe against other use of `c`.
 #[no_mangle]
 pub extern "C" fn zseg_compressor_load_dictionary(
     c: *mut Compressor,

@@ -62,8 +62,11 @@ pub extern "C" fn zseg_decompressor_new(
 }
 
 /// Loads a dictionary (raw content or zstd format), copied and digested once, shared read-only
-/// by all workers; `size` 0 removes it. Frames that name another dictionary ID, or any ID when
-/// none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of `d`.
+/// by all workers; `size` 0 removes it. A malformed zstd-format dictionary is
+/// `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
+/// decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
+/// when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
+/// `d`.
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_load_dictionary(
     d: *mut Decompressor,
