@@ -92,8 +92,8 @@ pub(crate) fn rejected_dictionary(dict: &[u8]) -> Error {
     let message = format!("zstd rejected the {}-byte dictionary", dict.len());
     match zstd::dictionary_header_error(dict) {
         Some(e) => Error {
-            zstd_code: e.code(),
-            ..Error::new(ErrorKind::Dictionary, format!("{message}: {}", e.name()))
+            kind: ErrorKind::Dictionary,
+            ..zstd_error(e, &message)
         },
         None => Error::new(ErrorKind::Dictionary, message),
     }

@@ -26,7 +26,9 @@ pub use decompress::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use mmap::Mmap;
-pub use seekable::{map_file, write as write_seekable, Seekable, Writer as SeekableWriter};
+pub use seekable::{
+    create_beside, map_file, write as write_seekable, Seekable, Writer as SeekableWriter,
+};
 pub use zstd::{dictionary_id, FrameHeader};
 
 /// zstd's version number (`ZSTD_versionNumber()`, 10507 for 1.5.7).

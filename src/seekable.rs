@@ -289,33 +289,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Creates the temporary file next to `path`, with the permissions of the regular file
-    /// it will replace, if there is one.
+    /// Creates the temporary file next to `path` (see [`create_beside`]).
     pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
-        use std::os::unix::ffi::OsStrExt;
-        if path.file_name().is_none() || path.as_os_str().as_bytes().ends_with(b"/") {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("`{}` names no file to write", path.display()),
-            ));
-        }
-        let tmp = temporary_path(path);
-        // A new file, never one reached through a link left at that name.
-        let _ = std::fs::remove_file(&tmp);
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| io_error("cannot create", &tmp, e))?;
-        if let Ok(old) = std::fs::symlink_metadata(path) {
-            if old.is_file() {
-                if let Err(e) = file.set_permissions(old.permissions()) {
-                    drop(file);
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(io_error("cannot set the permissions of", &tmp, e));
-                }
-            }
-        }
+        let (tmp, file) = create_beside(path)?;
         Ok(Writer {
             path: path.to_path_buf(),
             tmp,
@@ -447,6 +423,37 @@ fn contiguous_runs(segments: &[Segment]) -> impl Iterator<Item = std::ops::Range
         }
         Some(start as usize..end as usize)
     })
+}
+
+/// A new temporary file beside `path`, to be renamed over it once written: never one reached
+/// through a link left at its name, and with the permissions of the regular file at `path`, if
+/// there is one. Returns its path and the open file. A `path` that names no file (empty, or
+/// ending in `/` or `..`) is `ErrorKind::Io`.
+pub fn create_beside(path: &Path) -> Result<(PathBuf, File)> {
+    use std::os::unix::ffi::OsStrExt;
+    if path.file_name().is_none() || path.as_os_str().as_bytes().ends_with(b"/") {
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("`{}` names no file to write", path.display()),
+        ));
+    }
+    let tmp = temporary_path(path);
+    let _ = std::fs::remove_file(&tmp);
+    let file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| io_error("cannot create", &tmp, e))?;
+    if let Ok(old) = std::fs::symlink_metadata(path) {
+        if old.is_file() {
+            if let Err(e) = file.set_permissions(old.permissions()) {
+                drop(file);
+                let _ = std::fs::remove_file(&tmp);
+                return Err(io_error("cannot set the permissions of", &tmp, e));
+            }
+        }
+    }
+    Ok((tmp, file))
 }
 
 fn temporary_path(path: &Path) -> PathBuf {

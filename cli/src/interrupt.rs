@@ -3,13 +3,15 @@
 //!
 //! [`install`] hands SIGINT, SIGTERM and SIGHUP to a thread of their own (signal-hook's
 //! iterator: the signal handler only wakes it), free to lock and remove files. It waits for any
-//! [`critical_section`] to end, removes the files registered with [`Guard`], then dies of the
+//! [`critical_section`] to end, removes the files registered with [`guarded`], then dies of the
 //! same signal, so the parent sees the usual status.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+
+use crate::error::CliResult;
 use signal_hook::iterator::Signals;
 use signal_hook::low_level::emulate_default_handler;
 
@@ -62,11 +64,24 @@ fn ignored_at_start() -> u64 {
         .unwrap_or(0)
 }
 
-/// Keeps `path` on the list of files to remove if the tool is killed, while it lives.
+/// Runs `create`, which makes a temporary file (named by `tmp`), and keeps that file on the
+/// list to remove if the tool is killed while the returned [`Guard`] lives. A signal meanwhile
+/// waits, so that no file is made and left unlisted.
+pub fn guarded<T>(
+    create: impl FnOnce() -> CliResult<T>,
+    tmp: impl FnOnce(&T) -> PathBuf,
+) -> CliResult<(T, Guard)> {
+    let _uninterrupted = critical_section();
+    let made = create()?;
+    let guard = Guard::new(tmp(&made));
+    Ok((made, guard))
+}
+
+/// Keeps a file on the list of files to remove if the tool is killed, while it lives.
 pub struct Guard(PathBuf);
 
 impl Guard {
-    pub fn new(path: PathBuf) -> Guard {
+    fn new(path: PathBuf) -> Guard {
         PENDING
             .lock()
             .unwrap_or_else(|e| e.into_inner())

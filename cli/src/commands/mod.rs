@@ -7,15 +7,14 @@ mod info;
 mod pack;
 
 use std::ffi::OsString;
-use std::fs::File;
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use zseg::{ErrorKind, Seekable};
 
 use crate::args::{Cli, Command};
 use crate::error::{os_message, CliError, CliResult};
-use crate::interrupt::Guard;
+use crate::interrupt::{self, Guard};
 use crate::progress::Reporter;
 
 /// Most items a seekable file holds (zstd's `ZSTD_SEEKABLE_MAXFRAMES`).
@@ -107,29 +106,18 @@ struct Staged {
 
 impl Staged {
     fn write(path: &Path, bytes: &[u8]) -> CliResult<Self> {
-        let tmp = with_suffix(path, &format!(".zseg-tmp-{}", std::process::id()));
+        let ((tmp, mut f), guard) = interrupt::guarded(
+            || zseg::create_beside(path).map_err(|e| library_error(path, &e, |i| i)),
+            |(tmp, _)| tmp.clone(),
+        )?;
         let staged = Staged {
-            _removed_if_killed: Guard::new(tmp.clone()),
             tmp,
             path: path.to_owned(),
+            _removed_if_killed: guard,
         };
-        let write = || -> io::Result<()> {
-            // A new file (never through a link left at that name), with the permissions of
-            // the one it will replace: a dictionary holds pieces of the input.
-            let _ = std::fs::remove_file(&staged.tmp);
-            let mut f = File::options()
-                .write(true)
-                .create_new(true)
-                .open(&staged.tmp)?;
-            if let Ok(old) = std::fs::symlink_metadata(path) {
-                if old.is_file() {
-                    f.set_permissions(old.permissions())?;
-                }
-            }
-            f.write_all(bytes)?;
-            f.sync_all()
-        };
-        write().map_err(|e| CliError::io(path, e))?;
+        f.write_all(bytes)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| CliError::io(&staged.tmp, e))?;
         Ok(staged)
     }
 

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
-use crate::interrupt::{self, Guard};
+use crate::interrupt;
 use crate::progress::{Reporter, Unit};
 
 /// Inputs are read in pieces of this size, so that progress moves on big files.
@@ -121,14 +121,13 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         trained = Some((path, dict, staged));
     }
 
-    // Created and registered at once: a signal meanwhile waits.
-    let (writer, _removed_if_killed) = {
-        let _uninterrupted = interrupt::critical_section();
-        let writer = zseg::SeekableWriter::create(&a.output, a.checksum)
-            .map_err(|e| library_error(&a.output, &e, |i| i))?;
-        let guard = Guard::new(writer.temporary_path().to_owned());
-        (writer, guard)
-    };
+    let (writer, _removed_if_killed) = interrupt::guarded(
+        || {
+            zseg::SeekableWriter::create(&a.output, a.checksum)
+                .map_err(|e| library_error(&a.output, &e, |i| i))
+        },
+        |w| w.temporary_path().to_owned(),
+    )?;
     let (writer, total_out) = compress_and_write(&compressor, &items, a, reporter, writer)?;
     // The input is no longer needed.
     drop(items);
