@@ -248,9 +248,11 @@ typedef struct zseg_batch_options {
     size_t size;
     /**
      * 0 or 1: the calling thread only; N > 1: up to N threads at work (never more than the
-     * machine's CPUs, fewer for small batches): the calling thread and N - 1 threads of a pool
-     * the library keeps, or N pool threads while the calling thread reports progress when
-     * `progress` is set; < 0: one per CPU. Output bytes never depend on it.
+     * machine's CPUs, fewer for small batches): the calling thread and N - 1 threads of the
+     * library's pool, or N pool threads while the calling thread reports progress when
+     * `progress` is set; < 0: one per CPU. Output bytes never depend on it. The pool (one
+     * thread per CPU, started by the first parallel batch, kept for the process lifetime) is
+     * shared by all batches, whatever their N; concurrent batches queue for its threads.
      */
     int32_t threads;
     /**

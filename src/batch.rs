@@ -523,12 +523,26 @@ pub(crate) fn map_parts<T: Send, R: Send>(
 /// Runs `each` over `pieces` on the calling thread and, at the same time, on `workers - 1`
 /// threads of the pool, each taking the next piece from a shared queue until none is left (so
 /// the work starts at once and all finish together); returns the results in the pieces' order.
-/// It uses the same pool as a batch with a progress callback (`workers` threads, one of them
-/// idle here), so that a process never keeps two pools for one thread count.
 fn share<P: Send, R: Send>(
     workers: usize,
     pieces: Vec<P>,
     each: impl Fn(P) -> R + Sync,
+) -> Result<Vec<R>> {
+    spread(pool()?, workers - 1, pieces, each, || {}, |work| work())
+}
+
+/// Runs `each` over `pieces` on `helpers` threads of `pool`, each taking the next piece from a
+/// shared queue until none is left, while the calling thread runs `caller`, which gets that
+/// same loop to join in (or not); returns the results in the pieces' order once all are done.
+/// `exited` runs on each helper as it stops, even when it unwinds. At most `helpers` threads of
+/// the pool work for the call, however large the pool.
+fn spread<P: Send, R: Send>(
+    pool: &rayon::ThreadPool,
+    helpers: usize,
+    pieces: Vec<P>,
+    each: impl Fn(P) -> R + Sync,
+    exited: impl Fn() + Sync,
+    caller: impl FnOnce(&(dyn Fn() + Sync)),
 ) -> Result<Vec<R>> {
     let mut results = Vec::new();
     reserve(&mut results, pieces.len())?;
@@ -541,16 +555,28 @@ fn share<P: Send, R: Send>(
         };
         *lock(&results[k]) = Some(each(piece));
     };
-    pool(workers)?.in_place_scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(|_| work());
+    pool.in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| {
+                let _exit = OnDrop(&exited);
+                work();
+            });
         }
-        work();
+        caller(&work);
     });
     Ok(results
         .into_iter()
         .filter_map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect())
+}
+
+/// Runs its function when dropped.
+struct OnDrop<F: Fn()>(F);
+
+impl<F: Fn()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
 }
 
 /// CPUs this process may use, read once (the lookup parses cgroup files).
@@ -559,18 +585,16 @@ fn cpus() -> usize {
     *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// One rayon pool per worker count, built on first use and kept for the process lifetime.
-fn pool(workers: usize) -> Result<Arc<rayon::ThreadPool>> {
-    static POOLS: OnceLock<Mutex<Vec<Option<Arc<rayon::ThreadPool>>>>> = OnceLock::new();
-    let mut pools = lock(POOLS.get_or_init(Default::default));
-    if pools.len() <= workers {
-        pools.resize(workers + 1, None);
-    }
-    if let Some(p) = &pools[workers] {
-        return Ok(p.clone());
+/// The library's rayon pool: one thread per CPU, built on first use and kept for the process
+/// lifetime. A batch of N workers uses N - 1 (or N) of its threads at most, so batches of any
+/// worker count share it, and concurrent batches from several caller threads spread over it.
+fn pool() -> Result<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    if let Some(p) = POOL.get() {
+        return Ok(p);
     }
     let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers)
+        .num_threads(cpus())
         .thread_name(|i| format!("zseg-worker-{i}"))
         .build()
         .map_err(|e| {
@@ -579,9 +603,8 @@ fn pool(workers: usize) -> Result<Arc<rayon::ThreadPool>> {
                 format!("cannot start worker threads: {e}"),
             )
         })?;
-    let p = Arc::new(p);
-    pools[workers] = Some(p.clone());
-    Ok(p)
+    // Two threads may build one at once: the first kept wins, the other stops its threads.
+    Ok(POOL.get_or_init(|| p))
 }
 
 /// zstd contexts kept for reuse: one per chunk running at once, made on demand and given back
@@ -649,7 +672,7 @@ struct Control {
     cancelled: AtomicBool,
     done_items: AtomicU64,
     done_bytes: AtomicU64,
-    /// Chunks still running, and whether a progress report is due.
+    /// Workers still running (with a progress callback), and whether a report is due.
     state: Mutex<(usize, bool)>,
     wake: Condvar,
 }
@@ -667,21 +690,12 @@ impl Control {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn signal(&self, chunk_finished: bool) {
+    /// Wakes the calling thread: a report is due, or (`exited`) a worker stopped.
+    fn signal(&self, exited: bool) {
         let mut state = lock(&self.state);
-        state.0 -= usize::from(chunk_finished);
+        state.0 -= usize::from(exited);
         state.1 = true;
         self.wake.notify_one();
-    }
-}
-
-/// Marks a chunk finished even when its worker unwinds, so the calling thread never waits
-/// forever.
-struct Finished<'a>(&'a Control);
-
-impl Drop for Finished<'_> {
-    fn drop(&mut self) {
-        self.0.signal(true);
     }
 }
 
@@ -701,7 +715,7 @@ fn execute<J: Job, D: Output + Send>(
         cancelled: AtomicBool::new(false),
         done_items: AtomicU64::new(0),
         done_bytes: AtomicU64::new(0),
-        state: Mutex::new((tasks.len(), false)),
+        state: Mutex::new((0, false)),
         wake: Condvar::new(),
     };
     let mut reported = None;
@@ -735,36 +749,35 @@ fn execute<J: Job, D: Output + Send>(
         // Nobody to report to: the calling thread is one of the workers.
         share(workers, tasks, |task| run_task(job, &ctl, task, &mut || {}))?
     } else {
-        let mut reports = Vec::new();
-        reserve(&mut reports, tasks.len())?;
-        reports.resize_with(tasks.len(), Report::default);
-        let pool = pool(workers)?;
+        // The calling thread reports progress while `workers` threads of the pool do the work.
+        lock(&ctl.state).0 = workers;
         let ctl = &ctl;
         let progress = &mut opts.progress;
-        pool.in_place_scope(|scope| {
-            for (task, slot) in tasks.into_iter().zip(reports.iter_mut()) {
-                scope.spawn(move |_| {
-                    let _finished = Finished(ctl);
-                    *slot = run_task(job, ctl, task, &mut || ctl.signal(false));
-                });
-            }
-            // Wait for the chunks, reporting progress whenever a worker asks for it.
-            let mut state = lock(&ctl.state);
-            loop {
-                let (left, due) = *state;
-                if due {
-                    state.1 = false;
-                    drop(state);
-                    report(progress);
-                    state = lock(&ctl.state);
-                } else if left == 0 {
-                    break;
-                } else {
-                    state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+        let each = |task| run_task(job, ctl, task, &mut || ctl.signal(false));
+        spread(
+            pool()?,
+            workers,
+            tasks,
+            each,
+            || ctl.signal(true),
+            |_| {
+                // Wait for the workers, reporting progress whenever one asks for it.
+                let mut state = lock(&ctl.state);
+                loop {
+                    let (running, due) = *state;
+                    if due {
+                        state.1 = false;
+                        drop(state);
+                        report(progress);
+                        state = lock(&ctl.state);
+                    } else if running == 0 {
+                        break;
+                    } else {
+                        state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                    }
                 }
-            }
-        });
-        reports
+            },
+        )?
     };
     if !ctl.stopped() {
         report(&mut opts.progress); // the final call, with items_done == items_total
@@ -991,6 +1004,87 @@ mod tests {
             assert_eq!(data.as_ptr() != scratch, copied, "bound {bound}");
             assert!(data.capacity() <= bytes.len() + bytes.len() / 4);
         }
+    }
+
+    /// Runs 64 pieces through [`spread`] on a pool of 4 threads; returns the most pieces that
+    /// ran at once, whether the calling thread ran any, and the results.
+    fn spread_on_four(helpers: usize, caller_joins: bool) -> (usize, bool, Vec<usize>) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let caller = std::thread::current().id();
+        let (running, most, by_caller) =
+            (AtomicU64::new(0), AtomicU64::new(0), AtomicBool::new(false));
+        let each = |k: usize| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            if std::thread::current().id() == caller {
+                by_caller.store(true, Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            running.fetch_sub(1, Ordering::SeqCst);
+            k * 10
+        };
+        let pieces: Vec<usize> = (0..64).collect();
+        let results = spread(
+            &pool,
+            helpers,
+            pieces,
+            each,
+            || {},
+            |work| {
+                if caller_joins {
+                    work();
+                }
+            },
+        )
+        .unwrap();
+        (most.into_inner() as usize, by_caller.into_inner(), results)
+    }
+
+    #[test]
+    fn a_spread_uses_only_its_helpers_of_a_larger_pool() {
+        let expected: Vec<usize> = (0..64).map(|k| k * 10).collect();
+        let (most, by_caller, results) = spread_on_four(1, true);
+        assert!(
+            most <= 2,
+            "{most} pieces at once with one helper and the caller"
+        );
+        assert!(by_caller, "the calling thread joins in");
+        assert_eq!(results, expected);
+        let (most, by_caller, results) = spread_on_four(2, false);
+        assert!(most <= 2, "{most} pieces at once with two helpers");
+        assert!(!by_caller, "the calling thread only waits");
+        assert_eq!(results, expected);
+    }
+
+    #[test]
+    fn a_helper_that_unwinds_still_says_it_exited() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let exited = AtomicU64::new(0);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            spread(
+                &pool,
+                2,
+                vec![0, 1, 2, 3],
+                |_: i32| panic!("a bug in a piece"),
+                || {
+                    exited.fetch_add(1, Ordering::SeqCst);
+                },
+                // As the progress path does: wait until every helper has stopped.
+                |_| {
+                    while exited.load(Ordering::SeqCst) < 2 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                },
+            )
+        }));
+        assert!(outcome.is_err(), "the panic reaches the calling thread");
+        assert_eq!(exited.into_inner(), 2);
     }
 
     #[test]

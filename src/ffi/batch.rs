@@ -20,9 +20,11 @@ pub struct zseg_batch_options {
     /// `sizeof(zseg_batch_options)` as the caller knows it (set by `zseg_batch_options_init`).
     pub size: usize,
     /// 0 or 1: the calling thread only; N > 1: up to N threads at work (never more than the
-    /// machine's CPUs, fewer for small batches): the calling thread and N - 1 threads of a pool
-    /// the library keeps, or N pool threads while the calling thread reports progress when
-    /// `progress` is set; < 0: one per CPU. Output bytes never depend on it.
+    /// machine's CPUs, fewer for small batches): the calling thread and N - 1 threads of the
+    /// library's pool, or N pool threads while the calling thread reports progress when
+    /// `progress` is set; < 0: one per CPU. Output bytes never depend on it. The pool (one
+    /// thread per CPU, started by the first parallel batch, kept for the process lifetime) is
+    /// shared by all batches, whatever their N; concurrent batches queue for its threads.
     pub threads: i32,
     /// NULL: the first failing item fails the call. Otherwise an array of one entry per item:
     /// the batch keeps going, each entry receives its item's result (`ZSEG_OK` or the error),
