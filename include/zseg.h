@@ -185,9 +185,10 @@ enum zseg_dparam
  {
     /**
      * Largest window a frame may need, as a log2: 0 (default) checks no window (every output
-     * is a single exactly-sized buffer, so the window costs no extra memory; the item and total
-     * size limits bound memory), else 10..=31: a frame whose header declares a larger window
-     * (for single-segment frames, a larger content size) fails with `ZSEG_ERR_LIMIT`.
+     * is a single exactly-sized buffer, so the window costs no extra memory: the item and total
+     * size limits bound it, and the total has no limit unless one is set), else 10..=31: a
+     * frame whose header declares a larger window (for single-segment frames, a larger content
+     * size) fails with `ZSEG_ERR_LIMIT`.
      */
     ZSEG_DPARAM_WINDOW_LOG_MAX = 1,
     /**
@@ -252,7 +253,9 @@ typedef struct zseg_batch_options {
      * library's pool, or N pool threads while the calling thread reports progress when
      * `progress` is set; < 0: one per CPU. Output bytes never depend on it. The pool (one
      * thread per CPU, started by the first parallel batch, kept for the process lifetime) is
-     * shared by all batches, whatever their N; concurrent batches queue for its threads.
+     * shared by all batches, whatever their N: a batch takes only the pool threads that are
+     * free when it starts, and runs on the calling thread alone when none is (it never waits
+     * for another batch).
      */
     int32_t threads;
     /**
@@ -497,7 +500,9 @@ zseg_result zseg_collection_get(const struct zseg_collection *c, size_t i, struc
  *
  * A compressor may be used by any number of threads at once for compression; setting
  * parameters or loading a dictionary needs exclusive use. It holds parameters, a prepared
- * dictionary and a pool of zstd contexts (one per concurrently running worker, kept for reuse).
+ * dictionary and the zstd contexts its batches' workers used, kept for reuse (at most
+ * one per CPU and 64 MiB in all, but always the last one given back, which may be larger: a
+ * level-19 context for items of several MiB); `zseg_compressor_memory_size` reports them.
  */
 zseg_result zseg_compressor_new(int level, struct zseg_compressor **out, struct zseg_error *err);
 
@@ -625,8 +630,8 @@ zseg_result zseg_train_dictionary(const struct zseg_buffer *samples,
  * check, standard frames. On success the caller frees `*out` with `zseg_decompressor_free`.
  *
  * A decompressor may be used by any number of threads at once for decompression; changing
- * its settings needs exclusive use. It holds settings, a prepared dictionary and a pool of
- * zstd contexts (one per concurrently running worker, kept for reuse).
+ * its settings needs exclusive use. It holds settings, a prepared dictionary and the zstd
+ * contexts its batches' workers used, kept for reuse (at most one per CPU and 64 MiB in all).
  */
 zseg_result zseg_decompressor_new(struct zseg_decompressor **out, struct zseg_error *err);
 
@@ -655,6 +660,8 @@ zseg_result zseg_decompressor_set_max_item_size(struct zseg_decompressor *d,
 /**
  * Sets the largest decompressed size of one batch (default: none). A batch declaring more
  * fails with `ZSEG_ERR_LIMIT` (`err->item` = `UINT64_MAX`) before any memory is allocated.
+ * Set it when frames come from untrusted sources: without it, a batch of small frames that
+ * each declare up to the item limit (1 GiB by default) may need that much memory each.
  * Not thread-safe against other use of `d`.
  */
 zseg_result zseg_decompressor_set_max_total_size(struct zseg_decompressor *d,

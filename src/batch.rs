@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 use std::mem::MaybeUninit;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use crate::buffer::{Buffer, Segment};
@@ -511,34 +511,47 @@ pub(crate) fn map_parts<T: Send, R: Send>(
     slots: &mut [T],
     f: impl Fn(usize, &mut [T]) -> R + Sync,
 ) -> Result<Vec<R>> {
-    let workers = workers(threads);
-    if workers == 1 || slots.len() < 2 * MIN_PART_SLOTS {
-        return Ok(vec![f(0, slots)]);
-    }
-    let part = slots.len().div_ceil(workers * 4).max(MIN_PART_SLOTS);
-    let parts = slots.chunks_mut(part).enumerate().collect();
-    share(workers, parts, |(k, p)| f(k * part, p))
+    map_parts_on(pool, threads, slots, f)
 }
 
-/// Runs `each` over `pieces` on the calling thread and, at the same time, on `workers - 1`
-/// threads of the pool, each taking the next piece from a shared queue until none is left (so
-/// the work starts at once and all finish together); returns the results in the pieces' order.
+/// [`map_parts`] on the pool that `pool` gives (asked only when the parts may be shared).
+fn map_parts_on<'p, T: Send, R: Send>(
+    pool: impl FnOnce() -> Option<&'p Pool>,
+    threads: i32,
+    slots: &mut [T],
+    f: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> Result<Vec<R>> {
+    let workers = workers(threads);
+    let pool = (workers > 1 && slots.len() >= 2 * MIN_PART_SLOTS)
+        .then(pool)
+        .flatten();
+    let Some(pool) = pool else {
+        return Ok(vec![f(0, slots)]);
+    };
+    let part = slots.len().div_ceil(workers * 4).max(MIN_PART_SLOTS);
+    let parts = slots.chunks_mut(part).enumerate().collect();
+    share(pool, workers, parts, |(k, p)| f(k * part, p))
+}
+
+/// Runs `each` over `pieces` on the calling thread and, at the same time, on up to
+/// `workers - 1` threads of the pool (fewer when other batches hold them), each taking the next
+/// piece from a shared queue until none is left (so the work starts at once and all finish
+/// together); returns the results in the pieces' order.
 fn share<P: Send, R: Send>(
+    pool: &Pool,
     workers: usize,
     pieces: Vec<P>,
     each: impl Fn(P) -> R + Sync,
 ) -> Result<Vec<R>> {
-    spread(pool()?, workers - 1, pieces, each, || {}, |work| work())
+    spread(pool.lease(workers - 1), pieces, each, || {}, |work| work())
 }
 
-/// Runs `each` over `pieces` on `helpers` threads of `pool`, each taking the next piece from a
-/// shared queue until none is left, while the calling thread runs `caller`, which gets that
+/// Runs `each` over `pieces` on the leased threads of the pool, each taking the next piece from
+/// a shared queue until none is left, while the calling thread runs `caller`, which gets that
 /// same loop to join in (or not); returns the results in the pieces' order once all are done.
-/// `exited` runs on each helper as it stops, even when it unwinds. At most `helpers` threads of
-/// the pool work for the call, however large the pool.
+/// `exited` runs on each leased thread as it stops, even when it unwinds.
 fn spread<P: Send, R: Send>(
-    pool: &rayon::ThreadPool,
-    helpers: usize,
+    mut lease: Lease,
     pieces: Vec<P>,
     each: impl Fn(P) -> R + Sync,
     exited: impl Fn() + Sync,
@@ -555,10 +568,15 @@ fn spread<P: Send, R: Send>(
         };
         *lock(&results[k]) = Some(each(piece));
     };
-    pool.in_place_scope(|scope| {
+    let pool = lease.pool;
+    let helpers = std::mem::take(&mut lease.threads); // each helper gives its own back
+    pool.threads.in_place_scope(|scope| {
         for _ in 0..helpers {
             scope.spawn(|_| {
-                let _exit = OnDrop(&exited);
+                let _exit = OnDrop(|| {
+                    pool.busy.fetch_sub(1, Ordering::AcqRel);
+                    exited();
+                });
                 work();
             });
         }
@@ -585,31 +603,78 @@ fn cpus() -> usize {
     *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// The library's rayon pool: one thread per CPU, built on first use and kept for the process
-/// lifetime. A batch of N workers uses N - 1 (or N) of its threads at most, so batches of any
-/// worker count share it, and concurrent batches from several caller threads spread over it.
-fn pool() -> Result<&'static rayon::ThreadPool> {
-    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
-    if let Some(p) = POOL.get() {
-        return Ok(p);
-    }
-    let p = rayon::ThreadPoolBuilder::new()
-        .num_threads(cpus())
-        .thread_name(|i| format!("zseg-worker-{i}"))
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Alloc,
-                format!("cannot start worker threads: {e}"),
-            )
-        })?;
-    // Two threads may build one at once: the first kept wins, the other stops its threads.
-    Ok(POOL.get_or_init(|| p))
+/// A rayon pool and how many of its threads batches hold. Batches lease threads before they
+/// hand work to the pool and get only the ones free: a batch's helper then never waits in the
+/// pool's queue behind another batch's (which could take as long as that whole batch); when
+/// all are held, a batch runs on its calling thread alone.
+struct Pool {
+    threads: rayon::ThreadPool,
+    size: usize,
+    /// Threads leased: helpers spawned or about to be, never more than `size`.
+    busy: AtomicUsize,
 }
 
-/// zstd contexts kept for reuse: one per chunk running at once, made on demand and given back
-/// when the chunk ends, so no batch pays for a context twice.
-pub(crate) struct Contexts<T>(Mutex<Vec<T>>);
+impl Pool {
+    fn new(size: usize) -> std::result::Result<Pool, rayon::ThreadPoolBuildError> {
+        Ok(Pool {
+            threads: rayon::ThreadPoolBuilder::new()
+                .num_threads(size)
+                .thread_name(|i| format!("zseg-worker-{i}"))
+                .build()?,
+            size,
+            busy: AtomicUsize::new(0),
+        })
+    }
+
+    /// Leases up to `want` free threads (possibly none).
+    fn lease(&self, want: usize) -> Lease<'_> {
+        let free = |busy: usize| want.min(self.size.saturating_sub(busy));
+        let taken = self
+            .busy
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |busy| {
+                (free(busy) > 0).then(|| busy + free(busy))
+            });
+        Lease {
+            pool: self,
+            threads: taken.map_or(0, free),
+        }
+    }
+}
+
+/// Threads of a [`Pool`] held by one batch; those not handed to a helper go back on drop.
+struct Lease<'p> {
+    pool: &'p Pool,
+    threads: usize,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        self.pool.busy.fetch_sub(self.threads, Ordering::AcqRel);
+    }
+}
+
+/// The library's pool: one thread per CPU, built on first use and kept for the process
+/// lifetime, shared by batches of any worker count and by concurrent batches of several caller
+/// threads. `None` if its threads cannot start (batches then run on their calling thread).
+fn pool() -> Option<&'static Pool> {
+    static POOL: OnceLock<Pool> = OnceLock::new();
+    if let Some(p) = POOL.get() {
+        return Some(p);
+    }
+    // Two threads may build one at once: the first kept wins, the other stops its threads.
+    let p = Pool::new(cpus()).ok()?;
+    Some(POOL.get_or_init(|| p))
+}
+
+/// zstd contexts kept for reuse: made on demand for a chunk and given back when it ends, so
+/// that batches rarely pay for a context. At most one per CPU and [`KEPT_CONTEXT_BYTES`] in all
+/// are kept, the least recently used dropped first; the last one given back is always kept. (A
+/// context keeps the size of the largest job it ran, e.g. 81 MiB at level 19 on 8 MiB items,
+/// and zstd shrinks it only after many smaller jobs, which one that stays unused never runs.)
+pub(crate) struct Contexts<T>(Mutex<Vec<(T, usize)>>);
+
+/// Most bytes of zstd contexts a compressor or decompressor keeps between chunks.
+pub(crate) const KEPT_CONTEXT_BYTES: usize = 64 << 20;
 
 impl<T> Default for Contexts<T> {
     fn default() -> Self {
@@ -618,15 +683,27 @@ impl<T> Default for Contexts<T> {
 }
 
 impl<T> Contexts<T> {
-    /// A kept context, or a new one from `make`.
+    /// The most recently kept context, or a new one from `make`.
     pub(crate) fn take(&self, make: impl FnOnce() -> Result<T>) -> Result<T> {
         let kept = lock(&self.0).pop();
-        kept.map_or_else(make, Ok)
+        kept.map_or_else(make, |(ctx, _)| Ok(ctx))
     }
 
-    /// Keeps `ctx` for the next chunk.
-    pub(crate) fn give(&self, ctx: T) {
-        lock(&self.0).push(ctx);
+    /// Keeps `ctx`, of `bytes` bytes, for the next chunk, within the limits.
+    pub(crate) fn give(&self, ctx: T, bytes: usize) {
+        let mut kept = lock(&self.0);
+        kept.push((ctx, bytes));
+        let mut total: usize = kept.iter().map(|(_, b)| b).sum();
+        let mut drop_oldest = 0;
+        while kept.len() - drop_oldest > 1
+            && (kept.len() - drop_oldest > cpus() || total > KEPT_CONTEXT_BYTES)
+        {
+            total -= kept[drop_oldest].1;
+            drop_oldest += 1;
+        }
+        let dropped: Vec<_> = kept.drain(..drop_oldest).collect();
+        drop(kept);
+        drop(dropped); // freed outside the lock
     }
 
     /// Drops every kept context (their settings are out of date).
@@ -638,8 +715,8 @@ impl<T> Contexts<T> {
     }
 
     /// Bytes held by the kept contexts.
-    pub(crate) fn memory_size(&self, size: impl Fn(&T) -> usize) -> usize {
-        lock(&self.0).iter().map(size).sum()
+    pub(crate) fn memory_size(&self) -> usize {
+        lock(&self.0).iter().map(|(_, bytes)| bytes).sum()
     }
 }
 
@@ -737,47 +814,62 @@ fn execute<J: Job, D: Output + Send>(
             }
         }
     };
-    let mut reports: Vec<Report> = if workers == 1 {
-        let mut reports = Vec::new();
-        reserve(&mut reports, tasks.len())?;
-        for task in tasks {
-            let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
-            reports.push(r);
+    // Pool threads for the batch: `workers - 1` beside the calling thread, or `workers` while
+    // it reports progress; fewer when other batches hold them.
+    let want = workers - usize::from(!ctl.wants_progress);
+    let lease = (workers > 1)
+        .then(pool)
+        .flatten()
+        .map(|pool| pool.lease(want))
+        .filter(|lease| lease.threads > 0);
+    let mut reports: Vec<Report> = match lease {
+        None => {
+            let mut reports = Vec::new();
+            reserve(&mut reports, tasks.len())?;
+            for task in tasks {
+                let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
+                reports.push(r);
+            }
+            reports
         }
-        reports
-    } else if !ctl.wants_progress {
         // Nobody to report to: the calling thread is one of the workers.
-        share(workers, tasks, |task| run_task(job, &ctl, task, &mut || {}))?
-    } else {
-        // The calling thread reports progress while `workers` threads of the pool do the work.
-        lock(&ctl.state).0 = workers;
-        let ctl = &ctl;
-        let progress = &mut opts.progress;
-        let each = |task| run_task(job, ctl, task, &mut || ctl.signal(false));
-        spread(
-            pool()?,
-            workers,
+        Some(lease) if !ctl.wants_progress => spread(
+            lease,
             tasks,
-            each,
-            || ctl.signal(true),
-            |_| {
-                // Wait for the workers, reporting progress whenever one asks for it.
-                let mut state = lock(&ctl.state);
-                loop {
-                    let (running, due) = *state;
-                    if due {
-                        state.1 = false;
-                        drop(state);
-                        report(progress);
-                        state = lock(&ctl.state);
-                    } else if running == 0 {
-                        break;
-                    } else {
-                        state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+            |task| run_task(job, &ctl, task, &mut || {}),
+            || {},
+            |work| work(),
+        )?,
+        Some(lease) => {
+            // The calling thread reports progress while the leased threads do the work.
+            lock(&ctl.state).0 = lease.threads;
+            let ctl = &ctl;
+            let progress = &mut opts.progress;
+            let each = |task| run_task(job, ctl, task, &mut || ctl.signal(false));
+            spread(
+                lease,
+                tasks,
+                each,
+                || ctl.signal(true),
+                |_| {
+                    // Wait for the workers, reporting progress whenever one asks for it.
+                    let mut state = lock(&ctl.state);
+                    loop {
+                        let (running, due) = *state;
+                        if due {
+                            state.1 = false;
+                            drop(state);
+                            report(progress);
+                            state = lock(&ctl.state);
+                        } else if running == 0 {
+                            break;
+                        } else {
+                            state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
+                        }
                     }
-                }
-            },
-        )?
+                },
+            )?
+        }
     };
     if !ctl.stopped() {
         report(&mut opts.progress); // the final call, with items_done == items_total
@@ -1006,16 +1098,14 @@ mod tests {
         }
     }
 
-    /// Runs 64 pieces through [`spread`] on a pool of 4 threads; returns the most pieces that
-    /// ran at once, whether the calling thread ran any, and the results.
+    /// Runs 64 pieces through [`spread`] with `helpers` threads leased from a pool of 4;
+    /// returns the most pieces that ran at once, whether the calling thread ran any, and the
+    /// results.
     fn spread_on_four(helpers: usize, caller_joins: bool) -> (usize, bool, Vec<usize>) {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(4)
-            .build()
-            .unwrap();
+        let pool = Pool::new(4).unwrap();
         let caller = std::thread::current().id();
-        let (running, most, by_caller) =
-            (AtomicU64::new(0), AtomicU64::new(0), AtomicBool::new(false));
+        let (running, most) = (AtomicU64::new(0), AtomicU64::new(0));
+        let by_caller = AtomicBool::new(false);
         let each = |k: usize| {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             most.fetch_max(now, Ordering::SeqCst);
@@ -1027,9 +1117,10 @@ mod tests {
             k * 10
         };
         let pieces: Vec<usize> = (0..64).collect();
+        let lease = pool.lease(helpers);
+        assert_eq!(lease.threads, helpers);
         let results = spread(
-            &pool,
-            helpers,
+            lease,
             pieces,
             each,
             || {},
@@ -1040,6 +1131,11 @@ mod tests {
             },
         )
         .unwrap();
+        assert_eq!(
+            pool.busy.load(Ordering::SeqCst),
+            0,
+            "every thread given back"
+        );
         (most.into_inner() as usize, by_caller.into_inner(), results)
     }
 
@@ -1060,16 +1156,158 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_leases_only_its_free_threads() {
+        let pool = Pool::new(3).unwrap();
+        let first = pool.lease(2);
+        assert_eq!(first.threads, 2);
+        assert_eq!(pool.lease(5).threads, 1, "one left");
+        let none = pool.lease(1);
+        let all = pool.lease(1);
+        assert_eq!((none.threads, all.threads), (1, 0));
+        drop((first, none, all));
+        assert_eq!(pool.busy.load(Ordering::SeqCst), 0);
+        assert_eq!(pool.lease(9).threads, 3);
+    }
+
+    #[test]
+    fn a_batch_never_waits_for_another_batchs_threads() {
+        // Batch A holds both threads of the pool until batch B, started meanwhile, is done (or
+        // 5 s pass). B gets no thread, so it must run on its calling thread alone: waiting for
+        // a pool thread would wait for A, which waits for B.
+        let pool = Pool::new(2).unwrap();
+        let b_done = (Mutex::new(false), Condvar::new());
+        let a_started = AtomicU64::new(0);
+        let b_in_time = std::thread::scope(|sc| {
+            let a = sc.spawn(|| {
+                let piece = |_: usize| {
+                    a_started.fetch_add(1, Ordering::SeqCst);
+                    let done = lock(&b_done.0);
+                    let (done, _) = b_done
+                        .1
+                        .wait_timeout_while(done, Duration::from_secs(5), |d| !*d)
+                        .unwrap();
+                    *done
+                };
+                spread(pool.lease(2), vec![0, 1], piece, || {}, |_| {}).unwrap()
+            });
+            while a_started.load(Ordering::SeqCst) < 2 {
+                std::thread::yield_now();
+            }
+            let lease = pool.lease(1);
+            assert_eq!(lease.threads, 0, "A holds both threads");
+            let b = spread(
+                lease,
+                (0..8).collect(),
+                |k: usize| k + 1,
+                || {},
+                |work| work(),
+            );
+            assert_eq!(b.unwrap(), (1..9).collect::<Vec<_>>());
+            *lock(&b_done.0) = true;
+            b_done.1.notify_all();
+            a.join().unwrap()
+        });
+        assert_eq!(b_in_time, [true, true], "B finished while A held the pool");
+    }
+
+    #[test]
+    fn batches_finish_while_other_batches_hold_every_pool_thread() {
+        // Holders lease every free thread of the library's pool and keep them until the
+        // batches below are done (or 5 s pass). Those batches get no pool thread, so they run
+        // on their calling thread: queueing for a pool thread would wait for the holders.
+        let pool = pool().expect("the pool starts");
+        let items: Vec<Vec<u8>> = (0..64u32)
+            .map(|i| (0..16u32 << 10).map(|j| (j / 7 + i) as u8).collect())
+            .collect();
+        let views: Vec<&[u8]> = items.iter().map(|v| &v[..]).collect();
+        let c = crate::Compressor::new(3).unwrap();
+        let alone = c.compress(&views[..], &mut BatchOptions::default());
+        let released = (Mutex::new(false), Condvar::new());
+        let started = AtomicU64::new(0);
+        let lease = pool.lease(pool.size);
+        let holders = lease.threads as u64;
+        let in_time = std::thread::scope(|sc| {
+            let holding = sc.spawn(|| {
+                let hold = |_: u64| {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    let done = lock(&released.0);
+                    let wait = Duration::from_secs(5);
+                    *released
+                        .1
+                        .wait_timeout_while(done, wait, |d| !*d)
+                        .unwrap()
+                        .0
+                };
+                spread(lease, (0..holders).collect(), hold, || {}, |_| {}).unwrap()
+            });
+            while started.load(Ordering::SeqCst) < holders {
+                std::thread::yield_now();
+            }
+            for progress in [false, true] {
+                let mut calls = 0;
+                let mut count = |_: u64, _: u64| {
+                    calls += 1;
+                    true
+                };
+                let mut opts = BatchOptions {
+                    threads: 2,
+                    progress: progress.then_some(&mut count as Progress),
+                    ..Default::default()
+                };
+                let out = c.compress(&views[..], &mut opts).unwrap().output;
+                let first = alone.as_ref().unwrap().output.get(0);
+                assert_eq!(out.count(), 64);
+                assert_eq!(out.get(0), first, "same bytes as on one thread");
+                assert_eq!(calls > 0, progress);
+            }
+            *lock(&released.0) = true;
+            released.1.notify_all();
+            holding.join().unwrap()
+        });
+        assert!(
+            in_time.iter().all(|&r| r),
+            "the batches finished while the pool was held"
+        );
+    }
+
+    #[test]
+    fn contexts_kept_stay_within_one_per_cpu_and_the_byte_limit() {
+        let contexts = Contexts::default();
+        let none = || -> Result<u32> { Ok(0) };
+        for k in 1..=cpus() as u32 + 3 {
+            contexts.give(k, 1 << 20);
+        }
+        assert_eq!(contexts.memory_size(), cpus() << 20, "one per CPU");
+        let newest = cpus() as u32 + 3;
+        assert_eq!(
+            contexts.take(none).unwrap(),
+            newest,
+            "the last one given back first"
+        );
+        // Two large contexts: only the last one given back stays, whatever its size.
+        contexts.give(100, KEPT_CONTEXT_BYTES / 2 + 1);
+        contexts.give(200, KEPT_CONTEXT_BYTES / 2 + 1);
+        assert_eq!(contexts.memory_size(), KEPT_CONTEXT_BYTES / 2 + 1);
+        contexts.give(300, 2 * KEPT_CONTEXT_BYTES);
+        assert_eq!(contexts.memory_size(), 2 * KEPT_CONTEXT_BYTES);
+        assert_eq!(contexts.take(none).unwrap(), 300);
+        assert_eq!(contexts.take(none).unwrap(), 0, "nothing else was kept");
+        let header = include_str!("../include/zseg.h");
+        let limit = format!("one per CPU and {} MiB in all", KEPT_CONTEXT_BYTES >> 20);
+        assert_eq!(
+            header.matches(&limit).count(),
+            2,
+            "the header states the limit"
+        );
+    }
+
+    #[test]
     fn a_helper_that_unwinds_still_says_it_exited() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = Pool::new(2).unwrap();
         let exited = AtomicU64::new(0);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             spread(
-                &pool,
-                2,
+                pool.lease(2),
                 vec![0, 1, 2, 3],
                 |_: i32| panic!("a bug in a piece"),
                 || {
@@ -1085,6 +1323,11 @@ mod tests {
         }));
         assert!(outcome.is_err(), "the panic reaches the calling thread");
         assert_eq!(exited.into_inner(), 2);
+        assert_eq!(
+            pool.busy.load(Ordering::SeqCst),
+            0,
+            "both threads given back"
+        );
     }
 
     #[test]
@@ -1098,16 +1341,22 @@ mod tests {
         let mut slots = vec![0u8; 2 * MIN_PART_SLOTS];
         // Each part waits (up to 5 s) until two threads have started one: a part that runs
         // while the other thread cannot start (say, the queue still locked) sees only itself.
-        let seen_by_part = map_parts(2, &mut slots, |first, part| {
-            part.fill(1);
-            let mut ids = lock(&seen);
-            ids.insert(std::thread::current().id());
-            both.notify_all();
-            let (ids, _) = both
-                .wait_timeout_while(ids, Duration::from_secs(5), |ids| ids.len() < 2)
-                .unwrap();
-            (first, ids.len())
-        })
+        let pool = Pool::new(2).unwrap();
+        let seen_by_part = map_parts_on(
+            || Some(&pool),
+            2,
+            &mut slots,
+            |first, part| {
+                part.fill(1);
+                let mut ids = lock(&seen);
+                ids.insert(std::thread::current().id());
+                both.notify_all();
+                let (ids, _) = both
+                    .wait_timeout_while(ids, Duration::from_secs(5), |ids| ids.len() < 2)
+                    .unwrap();
+                (first, ids.len())
+            },
+        )
         .unwrap();
         assert_eq!(seen_by_part, [(0, 2), (MIN_PART_SLOTS, 2)]);
         assert!(seen.into_inner().unwrap().contains(&caller));

@@ -168,8 +168,7 @@ impl Compressor {
 
     /// Bytes held now: pooled contexts plus the dictionary.
     pub fn memory_size(&self) -> usize {
-        self.contexts.memory_size(CCtx::memory_size)
-            + self.dict.as_ref().map_or(0, CDict::memory_size)
+        self.contexts.memory_size() + self.dict.as_ref().map_or(0, CDict::memory_size)
     }
 
     /// Compresses every item into a new collection; item `i` becomes frame `i`.
@@ -347,7 +346,8 @@ impl<I: Items + ?Sized> Job for CompressJob<'_, I> {
     }
 
     fn recycle(&self, ctx: CCtx) {
-        self.c.contexts.give(ctx);
+        let bytes = ctx.memory_size();
+        self.c.contexts.give(ctx, bytes);
     }
 
     fn run(&self, cctx: &mut CCtx, i: usize, dst: &mut impl Dst) -> Result<()> {

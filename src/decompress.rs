@@ -92,8 +92,7 @@ impl Decompressor {
 
     /// Bytes held now: pooled contexts plus the dictionary.
     pub fn memory_size(&self) -> usize {
-        self.contexts.memory_size(DCtx::memory_size)
-            + self.dict.as_ref().map_or(0, DDict::memory_size)
+        self.contexts.memory_size() + self.dict.as_ref().map_or(0, DDict::memory_size)
     }
 
     /// Decompresses every frame into a new collection; frame `i` becomes item `i`.
@@ -516,7 +515,8 @@ impl<I: Items + ?Sized> Job for DecompressJob<'_, I> {
     }
 
     fn recycle(&self, ctx: DCtx) {
-        self.d.contexts.give(ctx);
+        let bytes = ctx.memory_size();
+        self.d.contexts.give(ctx, bytes);
     }
 
     fn run(&self, dctx: &mut DCtx, i: usize, dst: &mut impl Dst) -> Result<()> {

@@ -62,7 +62,9 @@ fn cparam(code: CParamCode) -> Result<CParam> {
 ///
 /// A compressor may be used by any number of threads at once for compression; setting
 /// parameters or loading a dictionary needs exclusive use. It holds parameters, a prepared
-/// dictionary and a pool of zstd contexts (one per concurrently running worker, kept for reuse).
+/// dictionary and the zstd contexts its batches' workers used, kept for reuse (at most
+/// one per CPU and 64 MiB in all, but always the last one given back, which may be larger: a
+/// level-19 context for items of several MiB); `zseg_compressor_memory_size` reports them.
 #[no_mangle]
 pub extern "C" fn zseg_compressor_new(
     level: std::ffi::c_int,

@@ -21,9 +21,10 @@ pub const ZSEG_SIZE_UNKNOWN: u64 = u64::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum zseg_dparam {
     /// Largest window a frame may need, as a log2: 0 (default) checks no window (every output
-    /// is a single exactly-sized buffer, so the window costs no extra memory; the item and total
-    /// size limits bound memory), else 10..=31: a frame whose header declares a larger window
-    /// (for single-segment frames, a larger content size) fails with `ZSEG_ERR_LIMIT`.
+    /// is a single exactly-sized buffer, so the window costs no extra memory: the item and total
+    /// size limits bound it, and the total has no limit unless one is set), else 10..=31: a
+    /// frame whose header declares a larger window (for single-segment frames, a larger content
+    /// size) fails with `ZSEG_ERR_LIMIT`.
     ZSEG_DPARAM_WINDOW_LOG_MAX = 1,
     /// 0/1: frames have no magic number (made with `ZSEG_CPARAM_MAGICLESS`).
     ZSEG_DPARAM_MAGICLESS = 2,
@@ -47,8 +48,8 @@ fn dparam(code: DParamCode) -> Result<DParam> {
 /// check, standard frames. On success the caller frees `*out` with `zseg_decompressor_free`.
 ///
 /// A decompressor may be used by any number of threads at once for decompression; changing
-/// its settings needs exclusive use. It holds settings, a prepared dictionary and a pool of
-/// zstd contexts (one per concurrently running worker, kept for reuse).
+/// its settings needs exclusive use. It holds settings, a prepared dictionary and the zstd
+/// contexts its batches' workers used, kept for reuse (at most one per CPU and 64 MiB in all).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_new(
     out: *mut *mut Decompressor,
@@ -99,6 +100,8 @@ pub extern "C" fn zseg_decompressor_set_max_item_size(
 
 /// Sets the largest decompressed size of one batch (default: none). A batch declaring more
 /// fails with `ZSEG_ERR_LIMIT` (`err->item` = `UINT64_MAX`) before any memory is allocated.
+/// Set it when frames come from untrusted sources: without it, a batch of small frames that
+/// each declare up to the item limit (1 GiB by default) may need that much memory each.
 /// Not thread-safe against other use of `d`.
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_set_max_total_size(
