@@ -175,8 +175,12 @@ const MAX_STAGED: usize = 2 * MAX_CHUNK_WEIGHT as usize;
 
 /// One chunk's output buffer in a new collection.
 enum ChunkOut {
-    /// Reserved at the chunk's bound up front (its exact size, when the job knows it).
-    Direct { data: Vec<u8>, trim: bool },
+    /// Reserved at the chunk's bound before the batch starts: its exact size when the job knows
+    /// it (decompression).
+    Reserved { data: Vec<u8> },
+    /// A staged job's chunk too large to stage (one huge item): reserved at its bound when the
+    /// chunk starts and trimmed when it ends, so that only running chunks hold their bound.
+    Trimmed { bound: usize, data: Vec<u8> },
     /// Written into a scratch buffer with room for the bound (from the recycle pool when the
     /// chunk starts, back to it when it ends), then copied into a buffer of its exact size. The
     /// next chunk reuses the scratch's mapped, cached pages, and freed exact-size buffers fit
@@ -193,28 +197,27 @@ enum ChunkOut {
 
 impl ChunkOut {
     fn new(bound: usize, stage: bool) -> Result<Self> {
-        Ok(if stage && bound <= MAX_STAGED {
+        Ok(if !stage {
+            ChunkOut::Reserved {
+                data: recycle::take(bound)?,
+            }
+        } else if bound <= MAX_STAGED {
             ChunkOut::Staged {
                 bound,
                 scratch: Vec::new(),
                 data: Vec::new(),
             }
         } else {
-            ChunkOut::Direct {
-                data: recycle::take(bound)?,
-                trim: stage,
+            ChunkOut::Trimmed {
+                bound,
+                data: Vec::new(),
             }
         })
     }
 
     fn into_data(self) -> Vec<u8> {
         match self {
-            ChunkOut::Direct { mut data, trim } => {
-                if trim {
-                    data.shrink_to_fit();
-                }
-                data
-            }
+            ChunkOut::Reserved { data } | ChunkOut::Trimmed { data, .. } => data,
             ChunkOut::Staged { data, .. } => data,
         }
     }
@@ -225,19 +228,24 @@ impl Output for ChunkOut {
 
     fn dst(&mut self) -> &mut Vec<u8> {
         match self {
-            ChunkOut::Direct { data, .. } => data,
+            ChunkOut::Reserved { data } | ChunkOut::Trimmed { data, .. } => data,
             ChunkOut::Staged { scratch, .. } => scratch,
         }
     }
 
     fn open(&mut self) -> Result<()> {
-        if let ChunkOut::Staged { bound, scratch, .. } = self {
-            *scratch = recycle::take(*bound)?;
+        match self {
+            ChunkOut::Staged { bound, scratch, .. } => *scratch = recycle::take(*bound)?,
+            ChunkOut::Trimmed { bound, data } => *data = recycle::take(*bound)?,
+            ChunkOut::Reserved { .. } => {}
         }
         Ok(())
     }
 
     fn close(&mut self) -> Result<()> {
+        if let ChunkOut::Trimmed { data, .. } = self {
+            data.shrink_to_fit();
+        }
         if let ChunkOut::Staged { scratch, data, .. } = self {
             if scratch.len() >= scratch.capacity() - scratch.capacity() / 5 {
                 // Nearly full (output about as large as its bound: incompressible items): the
@@ -1070,8 +1078,8 @@ mod tests {
 
         let huge = ChunkOut::new(MAX_STAGED + 1, true).unwrap();
         assert!(
-            matches!(huge, ChunkOut::Direct { .. }),
-            "never twice its size"
+            matches!(&huge, ChunkOut::Trimmed { data, .. } if data.capacity() == 0),
+            "never twice its size, and nothing reserved before the chunk starts"
         );
         let data = fill(huge, &bytes);
         assert_eq!((data.len(), data.capacity()), (bytes.len(), bytes.len()));
