@@ -273,10 +273,12 @@ typedef struct zseg_batch_options {
      * 16 MiB of items), and once at the end with `items_done == items_total` (so an empty
      * batch gets one call, with 0 and 0). When workers run the batch, the reports that fell
      * due while the calling thread waited are made when it wakes, one after the other: each
-     * `items_done` is then a count of items certainly finished, not the latest. Returning
-     * nonzero from any call, the last included, cancels the batch: it returns
-     * `ZSEG_ERR_CANCELLED` (which wins over `ZSEG_ERR_PARTIAL`), the callback is not called
-     * again, and no output is handed back. NULL: no reports.
+     * `items_done` is then a count of items certainly finished, not the latest. A batch of n
+     * items thus makes at least n / 64 calls however slow they are: keep the callback short
+     * (say, store the counts for another thread to show). Returning nonzero from any call, the
+     * last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins over
+     * `ZSEG_ERR_PARTIAL`), the callback is not called again, and no output is handed back.
+     * NULL: no reports.
      */
     zseg_progress_fn progress;
     /**
