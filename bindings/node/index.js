@@ -6,6 +6,7 @@
 const path = require('node:path');
 const os = require('node:os');
 const koffi = require('koffi');
+const { markAsUntransferable } = require('node:worker_threads');
 
 // ---------------------------------------------------------------------------------------------
 // Loading the library
@@ -393,6 +394,27 @@ function itemViews(items) {
   return { views, owners };
 }
 
+// An async call reads its inputs on other threads after it returns: their memory must stay where
+// it is until the call settles. A transfer (postMessage or structuredClone with a transfer list,
+// ArrayBuffer.prototype.transfer, a BYOB stream read) would detach and free an ArrayBuffer under
+// the call, and a resizable one may shrink. So each input ArrayBuffer is marked untransferable
+// (a transfer list then clones it, or throws on newer Node, and transfer() refuses it), and a view
+// of a resizable ArrayBuffer is replaced by a copy. SharedArrayBuffers are never detached and
+// never shrink.
+function keepInPlace(views) {
+  let lastAb = null;
+  for (let i = 0; i < views.length; i++) {
+    const ab = views[i].buffer;
+    if (ab === lastAb || !(ab instanceof ArrayBuffer)) continue;
+    if (ab.resizable) {
+      views[i] = new Uint8Array(views[i]); // a copy, over a new fixed-length ArrayBuffer
+    } else {
+      markAsUntransferable(ab);
+      lastAb = ab;
+    }
+  }
+}
+
 function writeU64(u32, j, v) {
   if (LE) { u32[j] = v >>> 0; u32[j + 1] = (v / TWO32) >>> 0; } else { u32[j + 1] = v >>> 0; u32[j] = (v / TWO32) >>> 0; }
 }
@@ -764,9 +786,10 @@ function viewHandles(views) {
 
 // Classifies the input: a JS array (-> *_slices), a ZsegBuffer (-> *_buffer) or a Collection
 // (-> *_collection). Returns what the call needs and what it must keep alive.
-function prepareInput(input, what) {
+function prepareInput(input, what, isAsync) {
   if (Array.isArray(input)) {
     const { views, owners } = itemViews(input);
+    if (isAsync) keepInPlace(views);
     return { kind: 'slices', n: views.length, slices: buildSlices(views), views, owners, handle: null };
   }
   if (input instanceof ZsegBuffer) return { kind: 'buffer', n: input.length, handle: input };
@@ -776,7 +799,7 @@ function prepareInput(input, what) {
 
 function prepareBatch(input, options, what, isAsync) {
   checkKeys(options, what === 'frames' ? DECOMPRESS_BATCH_KEYS : BATCH_KEYS, 'batch');
-  const inp = prepareInput(input, what);
+  const inp = prepareInput(input, what, isAsync);
   const threads = checkThreads(options.threads);
   const itemResults = options.perItem ? new Uint32Array(Math.max(inp.n, 1)) : null;
   const opts = batchOptions(threads, itemResults, isAsync);
@@ -975,7 +998,9 @@ class Decompressor extends Handle {
 
 function prepareDecompress(frames, options, isAsync) {
   const prep = prepareBatch(frames, options, 'frames', isAsync);
-  prep.sizes = buildSizes(options.sizes, prep.inp.n);
+  const sizes = buildSizes(options.sizes, prep.inp.n);
+  // The caller's own BigUint64Array is passed as is to a sync call, copied for an async one.
+  prep.sizes = isAsync && sizes === options.sizes ? sizes.slice() : sizes;
   return prep;
 }
 

@@ -202,3 +202,37 @@ test('async errors reject with ZsegError; per-item mode works async', async () =
   assert.ok(out.item(6).equals(items[6]));
   out.close();
 });
+
+test('an async call keeps reading its inputs when the caller transfers or shrinks them', async () => {
+  // The C library reads the inputs on other threads until the Promise settles: a transfer list
+  // must not detach (and free) an input ArrayBuffer meanwhile, nor may a resizable one shrink.
+  const text = Buffer.from('zseg keeps async inputs in place. '.repeat(1 << 16));
+  const detachable = new Uint8Array(new ArrayBuffer(text.length));
+  detachable.set(text);
+  const pending = zseg.compressBatchAsync([detachable], { level: 9 });
+  let moved = null;
+  try {
+    moved = structuredClone(detachable.buffer, { transfer: [detachable.buffer] });
+  } catch (e) {
+    assert.equal(e.name, 'DataCloneError'); // newer Node refuses the transfer instead
+  }
+  moved = null;
+  gc();
+  assert.equal(detachable.byteLength, text.length, 'still attached');
+  const frames = await pending;
+  assertItems(zseg.decompressBatch(frames), [text]);
+
+  const ab = new ArrayBuffer(text.length, { maxByteLength: text.length });
+  new Uint8Array(ab).set(text);
+  const shrinking = zseg.compressBatchAsync([new Uint8Array(ab)], { level: 9 });
+  ab.resize(0);
+  gc();
+  assertItems(zseg.decompressBatch(await shrinking), [text]);
+
+  // A caller's own sizes array is copied too.
+  const sizes = new BigUint64Array([BigInt(text.length)]);
+  const out = zseg.decompressBatchAsync(frames, { sizes });
+  sizes[0] = 1n;
+  assertItems(await out, [text]);
+  frames.close();
+});
