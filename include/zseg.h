@@ -6,7 +6,10 @@
  * Conventions
  * - Opaque handles are created by *_new* and released by *_free; *_free(NULL) is a no-op.
  *   A const handle argument is never mutated. Handles may be read from many threads at once;
- *   a compressor or decompressor may run batches on several threads at once.
+ *   a compressor or decompressor may run batches on several threads at once. The worker
+ *   threads start with the first parallel batch. A process made by fork() may go on using the
+ *   library (it starts its own workers), provided no zseg call was running in another thread
+ *   at the fork, as with any multithreaded library.
  * - Every fallible function returns zseg_result (ZSEG_OK == 0) and writes its outputs through
  *   out-pointers only on success (ZSEG_OK, or ZSEG_ERR_PARTIAL in per-item mode).
  * - Detail for a failure goes into the optional caller-owned zseg_error *err, always the last

@@ -664,14 +664,20 @@ impl Drop for Lease<'_> {
 /// The library's pool: one thread per CPU, built on first use and kept for the process
 /// lifetime, shared by batches of any worker count and by concurrent batches of several caller
 /// threads. `None` if its threads cannot start (batches then run on their calling thread).
+///
+/// A child process made by `fork()` has none of its parent's threads, so it builds a pool of its
+/// own: a batch handed to the parent's would wait forever.
 fn pool() -> Option<&'static Pool> {
-    static POOL: OnceLock<Pool> = OnceLock::new();
-    if let Some(p) = POOL.get() {
-        return Some(p);
+    // Each process's pool, by process ID: a child's list still holds its parents' (unused).
+    static POOLS: Mutex<Vec<(u32, &'static Pool)>> = Mutex::new(Vec::new());
+    let pid = std::process::id();
+    let mut pools = lock(&POOLS);
+    if let Some(&(_, pool)) = pools.iter().find(|(owner, _)| *owner == pid) {
+        return Some(pool);
     }
-    // Two threads may build one at once: the first kept wins, the other stops its threads.
-    let p = Pool::new(cpus()).ok()?;
-    Some(POOL.get_or_init(|| p))
+    let pool: &'static Pool = Box::leak(Box::new(Pool::new(cpus()).ok()?));
+    pools.push((pid, pool));
+    Some(pool)
 }
 
 /// zstd contexts kept for reuse: made on demand for a chunk and given back when it ends, so
