@@ -10,6 +10,8 @@
  *   threads start with the first parallel batch. A process made by fork() may go on using the
  *   library (it starts its own workers), provided no zseg call was running in another thread
  *   at the fork, as with any multithreaded library.
+ * - Callbacks (progress, release) must return normally: a C++ exception or a longjmp out of
+ *   one would cross the library's frames, which cannot unwind (the process aborts).
  * - Every fallible function returns zseg_result (ZSEG_OK == 0) and writes its outputs through
  *   out-pointers only on success (ZSEG_OK, or ZSEG_ERR_PARTIAL in per-item mode).
  * - Detail for a failure goes into the optional caller-owned zseg_error *err, always the last
