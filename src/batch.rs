@@ -117,18 +117,6 @@ pub(crate) trait Job: Sync {
     fn run(&self, ctx: &mut Self::Context, i: usize, dst: &mut impl Dst) -> Result<()>;
 }
 
-/// Sum of the output bounds of all items.
-pub(crate) fn total_bound(job: &impl Job) -> Result<usize> {
-    bound_of(job, 0..job.count())
-}
-
-/// Sum of the output bounds of items `range`.
-fn bound_of(job: &impl Job, mut range: Range<usize>) -> Result<usize> {
-    range
-        .try_fold(0usize, |sum, i| sum.checked_add(job.bound(i)?))
-        .ok_or_else(|| Error::alloc("the output bound of the batch overflows"))
-}
-
 /// Runs `job` into a new collection, one buffer per chunk. With `stage`, outputs whose sizes
 /// the bounds only cap (compression) are staged: see [`ChunkOut`].
 pub(crate) fn to_collection(
@@ -138,11 +126,11 @@ pub(crate) fn to_collection(
 ) -> Result<Outcome<Collection>> {
     // Inline runs still cut their output into chunks of a few MiB, which the recycle pool can
     // serve again to later batches.
-    let plan = Plan::new(job, opts.threads, MAX_CHUNK_WEIGHT);
+    let plan = Plan::new(job, opts.threads, MAX_CHUNK_WEIGHT)?;
     let mut outputs = Vec::new();
     reserve(&mut outputs, plan.chunks.len())?;
-    for range in &plan.chunks {
-        let out = ChunkOut::new(bound_of(job, range.clone())?, stage)?;
+    for (range, &bound) in plan.chunks.iter().zip(&plan.bounds) {
+        let out = ChunkOut::new(bound, stage)?;
         outputs.push((out, zeroed_segments(range.len())?));
     }
     let tasks = outputs
@@ -285,7 +273,9 @@ pub(crate) fn to_dst(
     opts: &mut BatchOptions,
     dst: &mut [MaybeUninit<u8>],
 ) -> Result<Packed> {
-    let need = total_bound(job)?;
+    // Inline runs write one region, so nothing moves.
+    let plan = Plan::new(job, opts.threads, u64::MAX)?;
+    let need = plan.total_bound()?;
     if dst.len() < need {
         return Err(Error::new(
             ErrorKind::DstTooSmall,
@@ -295,15 +285,12 @@ pub(crate) fn to_dst(
             ),
         ));
     }
-    // Inline runs write one region, so nothing moves.
-    let plan = Plan::new(job, opts.threads, u64::MAX);
     let mut segments = zeroed_segments(job.count())?;
     let packer = Packer::new(plan.chunks.len())?;
     let mut outs = Vec::new();
     reserve(&mut outs, plan.chunks.len())?;
     let mut rest = dst;
-    for (chunk, range) in plan.chunks.iter().enumerate() {
-        let len = bound_of(job, range.clone())?;
+    for (chunk, &len) in plan.bounds.iter().enumerate() {
         let (region, tail) = std::mem::take(&mut rest).split_at_mut(len);
         rest = tail;
         outs.push(PackedChunk {
@@ -458,15 +445,18 @@ fn zeroed_segments(n: usize) -> Result<Vec<Segment>> {
     Ok(v)
 }
 
-/// How a batch is cut: contiguous item ranges and the number of workers to run them.
+/// How a batch is cut: contiguous item ranges, the output bound of each, and the number of
+/// workers to run them.
 struct Plan {
     chunks: Vec<Range<usize>>,
+    bounds: Vec<usize>,
     workers: usize,
 }
 
 impl Plan {
-    /// Cuts `job` for `threads`; an inline run gets chunks of `inline_weight`.
-    fn new(job: &impl Job, threads: i32, inline_weight: u64) -> Plan {
+    /// Cuts `job` for `threads`; an inline run gets chunks of `inline_weight`. Fails when a
+    /// chunk's output bound overflows.
+    fn new(job: &impl Job, threads: i32, inline_weight: u64) -> Result<Plan> {
         let n = job.count();
         let weight = |i| job.weight(i).saturating_add(ITEM_WEIGHT);
         let total = (0..n).fold(0u64, |sum, i| sum.saturating_add(weight(i)));
@@ -482,21 +472,39 @@ impl Plan {
             1 => inline_weight,
             w => (left / (2 * w as u64)).clamp(MIN_CHUNK_WEIGHT, MAX_CHUNK_WEIGHT),
         };
-        let mut chunks = Vec::new();
-        let (mut start, mut acc, mut left) = (0, 0u64, total);
+        let mut plan = Plan {
+            chunks: Vec::new(),
+            bounds: Vec::new(),
+            workers,
+        };
+        let (mut start, mut acc, mut bound, mut left) = (0, 0u64, 0usize, total);
         for i in 0..n {
             acc = acc.saturating_add(weight(i));
-            if acc >= target(left) {
-                chunks.push(start..i + 1);
+            bound = job
+                .bound(i)
+                .and_then(|b| bound.checked_add(b))
+                .ok_or_else(bound_overflow)?;
+            if acc >= target(left) || i + 1 == n {
+                plan.chunks.push(start..i + 1);
+                plan.bounds.push(bound);
                 left = left.saturating_sub(acc);
-                (start, acc) = (i + 1, 0);
+                (start, acc, bound) = (i + 1, 0, 0);
             }
         }
-        if start < n {
-            chunks.push(start..n);
-        }
-        Plan { chunks, workers }
+        Ok(plan)
     }
+
+    /// Output bound of the whole batch.
+    fn total_bound(&self) -> Result<usize> {
+        self.bounds
+            .iter()
+            .try_fold(0usize, |sum, &b| sum.checked_add(b))
+            .ok_or_else(bound_overflow)
+    }
+}
+
+fn bound_overflow() -> Error {
+    Error::alloc("the output bound of the batch overflows")
 }
 
 /// Workers a batch may use for `threads` (see [`BatchOptions::threads`]).

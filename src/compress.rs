@@ -190,8 +190,10 @@ impl Compressor {
         dst: &mut [MaybeUninit<u8>],
     ) -> Result<Packed> {
         let job = self.job(items);
-        if batch::total_bound(&job)? <= dst.len() {
-            return batch::to_dst(&job, opts, dst);
+        match batch::to_dst(&job, opts, dst) {
+            // Refused before any work: dst is under the bound.
+            Err(e) if e.kind == ErrorKind::DstTooSmall => {}
+            done => return done,
         }
         // Not staged: the frames are copied into dst right away, and these buffers freed.
         let Outcome { output, failures } = batch::to_collection(&job, opts, false)?;
