@@ -1,8 +1,10 @@
 /*
  * Concurrency stress: 16 threads share one compressor, one decompressor and one input
- * collection, each running batches with threads = 2 (so up to 32 library workers compete)
- * over random slices of the items, through every input and output shape, in fail-fast and
- * per-item mode, with random cancellations from the progress callback.
+ * collection, each running batches with threads = 2 over random slices of the items, through
+ * every input and output shape, in fail-fast and per-item mode, with random cancellations from
+ * the progress callback. The batches compete for the library's pool (one thread per CPU): each
+ * takes the pool threads free when it starts, often none, so parallel and calling-thread-only
+ * runs interleave.
  *
  * Every result is checked byte for byte: frames against frames made once, up front, on one
  * thread (compression is deterministic: the API promises bytes independent of the worker
