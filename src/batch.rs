@@ -559,49 +559,99 @@ fn share<P: Send, R: Send>(
     pieces: Vec<P>,
     each: impl Fn(P) -> R + Sync,
 ) -> Result<Vec<R>> {
-    spread(pool.lease(workers - 1), pieces, each, || {}, |work| work())
+    let lease = pool.lease(workers - 1);
+    spread(lease, workers - 1, pieces, each, || {}, |c| c.work())
 }
 
-/// Runs `each` over `pieces` on the leased threads of the pool, each taking the next piece from
-/// a shared queue until none is left, while the calling thread runs `caller`, which gets that
-/// same loop to join in (or not); returns the results in the pieces' order once all are done.
-/// `exited` runs on each leased thread as it stops, even when it unwinds.
+/// Runs `each` over `pieces` on helper threads of the pool, each taking the next piece from a
+/// shared queue until none is left, while the calling thread runs `caller`; returns the results
+/// in the pieces' order once all are done. The helpers are the leased threads, and up to `most`
+/// in all as the calling thread adds more (see [`Calling`]) when threads of the pool come free.
+/// `exited` runs on each helper as it stops, even when it unwinds.
 fn spread<P: Send, R: Send>(
     mut lease: Lease,
+    most: usize,
     pieces: Vec<P>,
     each: impl Fn(P) -> R + Sync,
     exited: impl Fn() + Sync,
-    caller: impl FnOnce(&(dyn Fn() + Sync)),
+    caller: impl FnOnce(&Calling),
 ) -> Result<Vec<R>> {
     let mut results = Vec::new();
     reserve(&mut results, pieces.len())?;
     results.resize_with(pieces.len(), || Mutex::new(None));
+    let left = AtomicUsize::new(pieces.len());
     let queue = Mutex::new(pieces.into_iter().enumerate());
-    let work = || loop {
-        // The queue stays locked only while a piece is taken, never while it runs.
+    // Runs the next piece; false when none is left. The queue stays locked only while a piece
+    // is taken, never while it runs.
+    let one = || {
         let Some((k, piece)) = lock(&queue).next() else {
-            break;
+            return false;
         };
+        left.fetch_sub(1, Ordering::Relaxed);
         *lock(&results[k]) = Some(each(piece));
+        true
     };
     let pool = lease.pool;
-    let helpers = std::mem::take(&mut lease.threads); // each helper gives its own back
+    let helper = || {
+        let _exit = OnDrop(|| {
+            pool.busy.fetch_sub(1, Ordering::AcqRel);
+            exited();
+        });
+        while one() {}
+    };
+    let first = std::mem::take(&mut lease.threads); // each helper gives its own back
     pool.threads.in_place_scope(|scope| {
-        for _ in 0..helpers {
-            scope.spawn(|_| {
-                let _exit = OnDrop(|| {
-                    pool.busy.fetch_sub(1, Ordering::AcqRel);
-                    exited();
-                });
-                work();
-            });
+        for _ in 0..first {
+            scope.spawn(|_| helper());
         }
-        caller(&work);
+        let helpers = std::cell::Cell::new(first);
+        let add = || {
+            if helpers.get() >= most || left.load(Ordering::Relaxed) == 0 {
+                return false;
+            }
+            let mut more = pool.lease(1);
+            if more.threads == 0 {
+                return false;
+            }
+            more.threads = 0; // the helper gives it back
+            helpers.set(helpers.get() + 1);
+            scope.spawn(|_| helper());
+            true
+        };
+        caller(&Calling {
+            one: &one,
+            add: &add,
+        });
     });
     Ok(results
         .into_iter()
         .filter_map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect())
+}
+
+/// What the calling thread of a [`spread`] may do besides waiting.
+struct Calling<'a> {
+    one: &'a dyn Fn() -> bool,
+    add: &'a dyn Fn() -> bool,
+}
+
+impl Calling<'_> {
+    /// Takes pieces until none is left, adding a helper before each one when a thread of the
+    /// pool has come free (a batch that started while others held the pool gets it back).
+    fn work(&self) {
+        loop {
+            (self.add)();
+            if !(self.one)() {
+                break;
+            }
+        }
+    }
+
+    /// Adds a helper if the batch may have one more, pieces are left and a thread of the pool
+    /// is free; true if it did.
+    fn add_helper(&self) -> bool {
+        (self.add)()
+    }
 }
 
 /// Runs its function when dropped.
@@ -622,7 +672,7 @@ fn cpus() -> usize {
 /// A rayon pool and how many of its threads batches hold. Batches lease threads before they
 /// hand work to the pool and get only the ones free: a batch's helper then never waits in the
 /// pool's queue behind another batch's (which could take as long as that whole batch); when
-/// all are held, a batch runs on its calling thread alone.
+/// all are held, a batch runs on its calling thread, and takes threads as they come free.
 struct Pool {
     threads: rayon::ThreadPool,
     size: usize,
@@ -837,44 +887,37 @@ fn execute<J: Job, D: Output + Send>(
         }
     };
     // Pool threads for the batch: `workers - 1` beside the calling thread, or `workers` while
-    // it reports progress; fewer when other batches hold them.
-    let want = workers - usize::from(!ctl.wants_progress);
+    // it reports progress; fewer when other batches hold them (more may come free later).
+    let most = workers - usize::from(!ctl.wants_progress);
     let lease = (workers > 1)
         .then(pool)
         .flatten()
-        .map(|pool| pool.lease(want))
-        .filter(|lease| lease.threads > 0);
+        .map(|pool| pool.lease(most));
     let mut reports: Vec<Report> = match lease {
-        None => {
-            let mut reports = Vec::new();
-            reserve(&mut reports, tasks.len())?;
-            for task in tasks {
-                let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
-                reports.push(r);
-            }
-            reports
-        }
         // Nobody to report to: the calling thread is one of the workers.
         Some(lease) if !ctl.wants_progress => spread(
             lease,
+            most,
             tasks,
             |task| run_task(job, &ctl, task, &mut || {}),
             || {},
-            |work| work(),
+            |c| c.work(),
         )?,
-        Some(lease) => {
-            // The calling thread reports progress while the leased threads do the work.
+        Some(lease) if lease.threads > 0 => {
+            // The calling thread reports progress while the helpers do the work.
             lock(&ctl.state).0 = lease.threads;
             let ctl = &ctl;
             let progress = &mut opts.progress;
             let each = |task| run_task(job, ctl, task, &mut || ctl.signal(false));
             spread(
                 lease,
+                most,
                 tasks,
                 each,
                 || ctl.signal(true),
-                |_| {
-                    // Wait for the workers, reporting progress whenever one asks for it.
+                |calling| {
+                    // Wait for the helpers, reporting progress whenever one asks for it, and
+                    // adding one when a thread of the pool has come free.
                     let mut state = lock(&ctl.state);
                     loop {
                         let (running, due) = *state;
@@ -886,11 +929,25 @@ fn execute<J: Job, D: Output + Send>(
                         } else if running == 0 {
                             break;
                         } else {
+                            state.0 += 1; // counted before it can stop
+                            if !calling.add_helper() {
+                                state.0 -= 1;
+                            }
                             state = ctl.wake.wait(state).unwrap_or_else(|e| e.into_inner());
                         }
                     }
                 },
             )?
+        }
+        // One worker, or no pool thread free to report progress beside.
+        _ => {
+            let mut reports = Vec::new();
+            reserve(&mut reports, tasks.len())?;
+            for task in tasks {
+                let r = run_task(job, &ctl, task, &mut || report(&mut opts.progress));
+                reports.push(r);
+            }
+            reports
         }
     };
     if !ctl.stopped() {
@@ -1143,12 +1200,13 @@ mod tests {
         assert_eq!(lease.threads, helpers);
         let results = spread(
             lease,
+            helpers,
             pieces,
             each,
             || {},
-            |work| {
+            |calling| {
                 if caller_joins {
-                    work();
+                    calling.work();
                 }
             },
         )
@@ -1210,7 +1268,7 @@ mod tests {
                         .unwrap();
                     *done
                 };
-                spread(pool.lease(2), vec![0, 1], piece, || {}, |_| {}).unwrap()
+                spread(pool.lease(2), 2, vec![0, 1], piece, || {}, |_| {}).unwrap()
             });
             while a_started.load(Ordering::SeqCst) < 2 {
                 std::thread::yield_now();
@@ -1219,10 +1277,11 @@ mod tests {
             assert_eq!(lease.threads, 0, "A holds both threads");
             let b = spread(
                 lease,
+                1,
                 (0..8).collect(),
                 |k: usize| k + 1,
                 || {},
-                |work| work(),
+                |c| c.work(),
             );
             assert_eq!(b.unwrap(), (1..9).collect::<Vec<_>>());
             *lock(&b_done.0) = true;
@@ -1230,6 +1289,51 @@ mod tests {
             a.join().unwrap()
         });
         assert_eq!(b_in_time, [true, true], "B finished while A held the pool");
+    }
+
+    #[test]
+    fn a_batch_that_started_without_a_pool_thread_takes_one_that_comes_free() {
+        // A holds the only thread of the pool; B starts without one. B's first piece lets A
+        // go: one of B's later pieces must then run on the freed thread.
+        let pool = Pool::new(1).unwrap();
+        let release = (Mutex::new(false), Condvar::new());
+        let caller = std::thread::current().id();
+        let (a_started, helped) = (AtomicBool::new(false), AtomicBool::new(false));
+        std::thread::scope(|sc| {
+            let a = sc.spawn(|| {
+                let hold = |_: u8| {
+                    a_started.store(true, Ordering::SeqCst);
+                    let done = lock(&release.0);
+                    let wait = Duration::from_secs(5);
+                    drop(release.1.wait_timeout_while(done, wait, |d| !*d).unwrap());
+                };
+                spread(pool.lease(1), 1, vec![0], hold, || {}, |_| {}).unwrap();
+            });
+            while !a_started.load(Ordering::SeqCst) {
+                std::thread::yield_now();
+            }
+            let lease = pool.lease(1);
+            assert_eq!(lease.threads, 0, "A holds the pool");
+            let piece = |k: usize| {
+                if k == 0 {
+                    *lock(&release.0) = true;
+                    release.1.notify_all();
+                }
+                if std::thread::current().id() != caller {
+                    helped.store(true, Ordering::SeqCst);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+                k
+            };
+            let b = spread(lease, 1, (0..200).collect(), piece, || {}, |c| c.work());
+            assert_eq!(b.unwrap(), (0..200).collect::<Vec<_>>());
+            a.join().unwrap();
+        });
+        assert!(
+            helped.into_inner(),
+            "a piece of B ran on the freed pool thread"
+        );
+        assert_eq!(pool.busy.load(Ordering::SeqCst), 0);
     }
 
     #[test]
@@ -1260,7 +1364,8 @@ mod tests {
                         .unwrap()
                         .0
                 };
-                spread(lease, (0..holders).collect(), hold, || {}, |_| {}).unwrap()
+                let most = lease.threads;
+                spread(lease, most, (0..holders).collect(), hold, || {}, |_| {}).unwrap()
             });
             while started.load(Ordering::SeqCst) < holders {
                 std::thread::yield_now();
@@ -1330,6 +1435,7 @@ mod tests {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             spread(
                 pool.lease(2),
+                2,
                 vec![0, 1, 2, 3],
                 |_: i32| panic!("a bug in a piece"),
                 || {

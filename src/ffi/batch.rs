@@ -24,9 +24,9 @@ pub struct zseg_batch_options {
     /// library's pool, or N pool threads while the calling thread reports progress when
     /// `progress` is set; < 0: one per CPU. Output bytes never depend on it. The pool (one
     /// thread per CPU, started by the first parallel batch, kept for the process lifetime) is
-    /// shared by all batches, whatever their N: a batch takes only the pool threads that are
-    /// free when it starts, and runs on the calling thread alone when none is (it never waits
-    /// for another batch).
+    /// shared by all batches, whatever their N: a batch takes only pool threads that are free,
+    /// when it starts and (unless it reports progress) as more come free while it runs; with
+    /// none free it runs on the calling thread. It never waits for another batch.
     pub threads: i32,
     /// NULL: the first failing item fails the call. Otherwise an array of one entry per item:
     /// the batch keeps going, each entry receives its item's result (`ZSEG_OK` or the error),
