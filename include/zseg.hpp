@@ -73,6 +73,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -128,16 +129,41 @@ struct is_byte_range<T, std::void_t<element_t<T>, decltype(std::size(std::declva
 template <class T>
 inline constexpr bool is_byte_range_v = is_byte_range<remove_cvref_t<T>>::value;
 
-/** R is iterable and its elements are byte ranges (and R is not a zseg handle or view). */
+/**
+ * An element read from a range that stays valid after the read: a reference into the range, or
+ * a view (trivially copyable: bytes, std::string_view, a span, zseg_slice). A container made on
+ * the fly (a std::string returned by value) is destroyed while the call still reads its bytes.
+ */
+template <class E>
+inline constexpr bool is_stable_element_v =
+    std::is_lvalue_reference_v<E> || std::is_trivially_copyable_v<remove_cvref_t<E>>;
+
+/** A container that owns its bytes (std::string, std::vector<std::uint8_t>), not a view. */
+template <class T>
+inline constexpr bool is_owning_bytes_v =
+    is_byte_range_v<T> && !std::is_trivially_copyable_v<remove_cvref_t<T>>;
+
+/**
+ * R is iterable, its elements are byte ranges that stay valid (is_stable_element_v), and R is
+ * not a zseg handle or view.
+ */
 template <class R, class = void>
 struct is_items_range : std::false_type {};
 template <class R>
 struct is_items_range<R, std::void_t<decltype(std::begin(std::declval<const R &>())),
                                      decltype(std::end(std::declval<const R &>()))>>
-    : std::bool_constant<is_byte_range_v<decltype(*std::begin(std::declval<const R &>()))> &&
-                         !std::is_base_of_v<handle_tag, R>> {};
+    : std::bool_constant<
+          is_byte_range_v<decltype(*std::begin(std::declval<const R &>()))> &&
+          is_stable_element_v<decltype(*std::begin(std::declval<const R &>()))> &&
+          !std::is_base_of_v<handle_tag, R>> {};
 template <class R>
 inline constexpr bool is_items_range_v = is_items_range<remove_cvref_t<R>>::value;
+
+/** Length of s up to its first NUL, at most n. */
+inline std::size_t bounded_strlen(const char *s, std::size_t n) noexcept {
+    const void *nul = std::memchr(s, '\0', n);
+    return nul ? static_cast<std::size_t>(static_cast<const char *>(nul) - s) : n;
+}
 
 inline void clear(zseg_error &e) noexcept {
     e.code = ZSEG_OK;
@@ -200,7 +226,15 @@ public:
     bytes(std::string_view s) noexcept
         : data_(reinterpret_cast<const std::uint8_t *>(s.data())), size_(s.size()) {}
     /** A NUL-terminated string, without its NUL. */
-    bytes(const char *s) noexcept : bytes(s ? std::string_view(s) : std::string_view()) {}
+    template <class P, std::enable_if_t<std::is_same_v<P, const char *> || std::is_same_v<P, char *>,
+                                        int> = 0>
+    bytes(P s) noexcept : bytes(s ? std::string_view(s) : std::string_view()) {}
+    /**
+     * A char array (a string literal, a char buffer): up to its first NUL, never past its end.
+     * For binary bytes that may hold a NUL, use bytes(data, size) or a std::array/std::vector.
+     */
+    template <std::size_t N>
+    bytes(const char (&s)[N]) noexcept : bytes(std::string_view(s, detail::bounded_strlen(s, N))) {}
     /** Any contiguous container of a byte-sized type (std::string, std::vector<std::uint8_t>…). */
     template <class R, std::enable_if_t<detail::is_byte_range_v<R> && !std::is_array_v<R> &&
                                             !std::is_same_v<R, bytes>,
@@ -355,8 +389,12 @@ public:
         return std::move(*value_);
     }
     T &operator*() & { return value(); }
+    const T &operator*() const & { return value(); }
     T &&operator*() && { return std::move(*this).value(); }
-    T *operator->() { return &value(); }
+    T *operator->() & { return &value(); }
+    const T *operator->() const & { return &value(); }
+    /** Deleted: a view read through a temporary result would outlive the value it views. */
+    T *operator->() && = delete;
 
     /** Throws what this result holds instead of a value. */
     [[noreturn]] void raise() const {
@@ -422,7 +460,9 @@ inline int progress_trampoline(std::uint64_t done, std::uint64_t total, void *ct
 class batch {
 public:
     batch(const batch_options &o, std::size_t n) {
-        zseg_batch_options_init(&c_);
+        // Not zseg_batch_options_init: a newer library's struct may be larger than this one.
+        std::memset(&c_, 0, sizeof c_);
+        c_.size = sizeof c_;
         c_.threads = o.threads;
         if (o.item_results) {
             o.item_results->assign(n, ZSEG_OK);
@@ -577,8 +617,8 @@ public:
     bytes at(std::size_t i) const & { return get_item<zseg_buffer, &zseg_buffer_get>(p(), i); }
     /** Checked like at(). */
     bytes operator[](std::size_t i) const & { return at(i); }
-    iterator begin() const noexcept { return iterator(p(), 0); }
-    iterator end() const noexcept { return iterator(p(), size()); }
+    iterator begin() const & noexcept { return iterator(p(), 0); }
+    iterator end() const & noexcept { return iterator(p(), size()); }
 
 private:
     const zseg_buffer *p() const noexcept { return static_cast<const D *>(this)->get(); }
@@ -604,11 +644,16 @@ public:
     using buffer_reader::data;
     using buffer_reader::segments;
     using buffer_reader::operator[];
-    // Views of a temporary buffer would dangle: keep the buffer in a variable first.
+    using buffer_reader::begin;
+    using buffer_reader::end;
+    // Views of a temporary buffer would dangle: keep the buffer in a variable first (a
+    // range-for over a temporary is fine: it keeps the buffer alive for the loop).
     bytes at(std::size_t) && = delete;
     bytes operator[](std::size_t) && = delete;
     bytes data() && = delete;
     array_view<zseg_segment> segments() && = delete;
+    iterator begin() && = delete;
+    iterator end() && = delete;
 
     /** An empty handle (no buffer). */
     buffer() noexcept = default;
@@ -628,7 +673,8 @@ public:
     /**
      * Borrows data without copying (zseg_buffer_new_borrowed): release(release_ctx) runs once
      * when the last holder goes, on the thread that frees it. On failure (an exception) release
-     * is not called and the caller keeps its memory.
+     * is not called and the caller keeps its memory. release must not throw (it is called from
+     * the C library: an exception out of it aborts the process); adopt() needs no callback.
      */
     static buffer borrow(bytes data, array_view<zseg_segment> segments, zseg_release_fn release,
                          void *release_ctx) {
@@ -639,13 +685,19 @@ public:
         if (rc != ZSEG_OK) throw error(detail::failure(rc, e));
         return buffer(out);
     }
+    /** Deleted: a temporary container would be freed while the buffer still borrows it. */
+    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
+                                                !std::is_lvalue_reference_v<Owner>,
+                                            int> = 0>
+    static buffer borrow(Owner &&, array_view<zseg_segment>, zseg_release_fn, void *) = delete;
 
     /**
      * Takes ownership of a container of bytes (an rvalue: std::string, std::vector<std::uint8_t>,
-     * any type with contiguous byte data()/size()) without copying its bytes: it is moved to the
-     * heap and destroyed when the last holder of the buffer goes.
+     * any type with contiguous byte data()/size() that is not trivially copyable: a view such
+     * as std::string_view owns nothing) without copying its bytes: it is moved to the heap and
+     * destroyed when the last holder of the buffer goes.
      */
-    template <class Owner, std::enable_if_t<detail::is_byte_range_v<Owner> &&
+    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
                                                 !std::is_lvalue_reference_v<Owner>,
                                             int> = 0>
     static buffer adopt(Owner &&owner, array_view<zseg_segment> segments) {
@@ -675,7 +727,10 @@ private:
 
     static buffer pack_slices(const zseg_slice *items, std::size_t n) {
         std::size_t total = 0;
-        for (std::size_t i = 0; i < n; i++) total += items[i].len;
+        for (std::size_t i = 0; i < n; i++) {
+            if (items[i].len > SIZE_MAX - total) throw std::bad_alloc();
+            total += items[i].len;
+        }
         std::vector<std::uint8_t> data(total);
         std::vector<zseg_segment> segments(n);
         std::size_t at = 0;
@@ -755,8 +810,11 @@ public:
     /** Checked like at(). */
     bytes operator[](std::size_t i) const & { return at(i); }
     bytes operator[](std::size_t i) && = delete;
-    iterator begin() const noexcept { return iterator(get(), 0); }
-    iterator end() const noexcept { return iterator(get(), size()); }
+    iterator begin() const & noexcept { return iterator(get(), 0); }
+    iterator end() const & noexcept { return iterator(get(), size()); }
+    /** Deleted: iterators of a temporary would dangle (a range-for over one is fine). */
+    iterator begin() && = delete;
+    iterator end() && = delete;
 
 private:
     explicit collection(zseg_collection *p) noexcept : handle(p) {}
@@ -959,6 +1017,15 @@ public:
         return result<seekable>(seekable(out));
     }
     static seekable open_memory(bytes data) { return try_open_memory(data).value(); }
+    /** Deleted: a temporary container would be freed while the handle still reads it. */
+    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
+                                                !std::is_lvalue_reference_v<Owner>,
+                                            int> = 0>
+    static result<seekable> try_open_memory(Owner &&) = delete;
+    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
+                                                !std::is_lvalue_reference_v<Owner>,
+                                            int> = 0>
+    static seekable open_memory(Owner &&) = delete;
 
     /**
      * Writes a compressed collection (frame i = item i) as one seekable-format file, atomically

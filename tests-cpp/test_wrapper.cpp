@@ -165,6 +165,70 @@ struct can_index<T, std::void_t<decltype(std::declval<T>()[0])>> : std::true_typ
 static_assert(can_index<zseg::collection &>::value && !can_index<zseg::collection>::value);
 static_assert(can_index<zseg::buffer &>::value && !can_index<zseg::buffer>::value);
 static_assert(can_index<zseg::buffer_view>::value);  // a view of a longer-lived buffer
+template <class T, class = void>
+struct can_begin : std::false_type {};
+template <class T>
+struct can_begin<T, std::void_t<decltype(std::declval<T>().begin())>> : std::true_type {};
+static_assert(can_begin<zseg::collection &>::value && !can_begin<zseg::collection>::value);
+static_assert(can_begin<zseg::buffer &>::value && !can_begin<zseg::buffer>::value);
+static_assert(can_begin<zseg::buffer_view>::value);
+template <class T, class = void>
+struct can_arrow : std::false_type {};
+template <class T>
+struct can_arrow<T, std::void_t<decltype(std::declval<T>().operator->())>> : std::true_type {};
+static_assert(can_arrow<zseg::result<zseg::collection> &>::value);
+static_assert(can_arrow<const zseg::result<zseg::collection> &>::value);
+static_assert(!can_arrow<zseg::result<zseg::collection>>::value);
+// Memory the library would go on reading after a temporary owning it is gone is refused.
+template <class T, class = void>
+struct can_open_memory : std::false_type {};
+template <class T>
+struct can_open_memory<T, std::void_t<decltype(zseg::seekable::open_memory(std::declval<T>())),
+                                      decltype(zseg::seekable::try_open_memory(std::declval<T>()))>>
+    : std::true_type {};
+static_assert(can_open_memory<std::vector<std::uint8_t> &>::value);
+static_assert(can_open_memory<zseg::bytes>::value && can_open_memory<std::string_view>::value);
+static_assert(!can_open_memory<std::vector<std::uint8_t>>::value);
+static_assert(!can_open_memory<std::string>::value);
+template <class T, class = void>
+struct can_borrow : std::false_type {};
+template <class T>
+struct can_borrow<T, std::void_t<decltype(zseg::buffer::borrow(std::declval<T>(), {}, nullptr,
+                                                               nullptr))>> : std::true_type {};
+static_assert(can_borrow<std::string &>::value && !can_borrow<std::string>::value);
+template <class T, class = void>
+struct can_adopt : std::false_type {};
+template <class T>
+struct can_adopt<T, std::void_t<decltype(zseg::buffer::adopt(std::declval<T>(), {}))>>
+    : std::true_type {};
+static_assert(can_adopt<std::string>::value && can_adopt<std::vector<std::uint8_t>>::value);
+static_assert(!can_adopt<std::string_view>::value && !can_adopt<zseg::bytes>::value);
+static_assert(!can_adopt<std::string &>::value);
+// A range whose elements are containers made on the fly is not a range of items: the call
+// would read them after they are destroyed. Views made on the fly are fine.
+template <class Element>
+struct made_on_the_fly {
+    struct iterator {
+        int i;
+        Element operator*() const { return Element(4, 'x'); }
+        iterator &operator++() { ++i; return *this; }
+        bool operator!=(const iterator &o) const { return i != o.i; }
+    };
+    iterator begin() const { return {0}; }
+    iterator end() const { return {3}; }
+};
+struct views_on_the_fly {
+    struct iterator {
+        int i;
+        std::string_view operator*() const { return "xxxx"; }
+        iterator &operator++() { ++i; return *this; }
+        bool operator!=(const iterator &o) const { return i != o.i; }
+    };
+    iterator begin() const { return {0}; }
+    iterator end() const { return {3}; }
+};
+static_assert(!zseg::detail::is_items_range_v<made_on_the_fly<std::string>>);
+static_assert(zseg::detail::is_items_range_v<views_on_the_fly>);
 
 // ---------------------------------------------------------------------------------------------
 // Tests
@@ -188,6 +252,15 @@ static void test_bytes() {
     CHECK_EQ(static_cast<std::string_view>(lit), "hello"sv);
     CHECK_EQ(lit.to_string(), std::string("hello"));
     CHECK_EQ(lit[1], std::uint8_t{'e'});
+
+    // A char array is read up to its first NUL and never past its end (strlen would run on).
+    char raw[4] = {'a', 'b', 'c', 'd'};
+    CHECK_EQ(zseg::bytes(raw).size(), std::size_t{4});
+    char buf[16] = "hi";
+    CHECK_EQ(zseg::bytes(buf).str(), "hi"sv);
+    const char *ptr = "pointer";
+    CHECK_EQ(zseg::bytes(ptr).size(), std::size_t{7});
+    CHECK(zseg::bytes(static_cast<const char *>(nullptr)).empty());
 
     std::string s("a\0b", 3);
     zseg::bytes from_string = s;
