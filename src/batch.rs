@@ -32,7 +32,8 @@ const REPORT_BYTES: u64 = 16 << 20;
 const COUNT_BATCH: u64 = 16;
 const COUNT_BATCH_BYTES: u64 = 1 << 20;
 
-/// An ordered list of byte strings a batch reads.
+/// An ordered list of byte strings a batch reads. Neither the count nor the items may change
+/// while a batch reads them (a count that does may make the batch panic).
 pub trait Items: Sync {
     /// Number of items.
     fn count(&self) -> usize;
@@ -54,7 +55,7 @@ impl Items for Buffer {
         Buffer::count(self)
     }
     fn item(&self, i: usize) -> &[u8] {
-        self.get(i).unwrap_or_default()
+        self.get(i).expect("item index out of range")
     }
 }
 
@@ -63,7 +64,7 @@ impl Items for Collection {
         Collection::count(self)
     }
     fn item(&self, i: usize) -> &[u8] {
-        self.get(i).unwrap_or_default()
+        self.get(i).expect("item index out of range")
     }
 }
 
@@ -285,7 +286,8 @@ pub(crate) fn to_dst(
             ),
         ));
     }
-    let mut segments = zeroed_segments(job.count())?;
+    // As many segments as the plan has items (a job's count is read once, by the plan).
+    let mut segments = zeroed_segments(plan.chunks.last().map_or(0, |r| r.end))?;
     let packer = Packer::new(plan.chunks.len())?;
     let mut outs = Vec::new();
     reserve(&mut outs, plan.chunks.len())?;
@@ -1425,6 +1427,30 @@ mod tests {
             header.matches(&limit).count(),
             2,
             "the header states the limit"
+        );
+    }
+
+    #[test]
+    fn a_batch_reads_its_items_count_once() {
+        // An Items whose count shrinks each time it is asked (a bug of the caller's) must not
+        // make the engine index past what it planned.
+        struct Shrinking(Vec<Vec<u8>>, AtomicUsize);
+        impl Items for Shrinking {
+            fn count(&self) -> usize {
+                self.1.fetch_sub(1, Ordering::SeqCst)
+            }
+            fn item(&self, i: usize) -> &[u8] {
+                &self.0[i]
+            }
+        }
+        let items = Shrinking(vec![b"abc".to_vec(); 10], AtomicUsize::new(10));
+        let c = crate::Compressor::new(1).unwrap();
+        let mut dst = vec![MaybeUninit::new(0u8); 10_000];
+        let out = c.compress_into(&items, &mut BatchOptions::default(), &mut dst);
+        assert_eq!(
+            out.unwrap().output.1.len(),
+            10,
+            "one segment per planned item"
         );
     }
 

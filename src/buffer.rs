@@ -33,7 +33,7 @@ impl Buffer {
 
     /// Wraps `data` whose segments were already checked with [`check_segments`] (or are
     /// correct by construction).
-    pub fn from_valid(data: Storage, segments: Vec<Segment>) -> Self {
+    pub(crate) fn from_valid(data: Storage, segments: Vec<Segment>) -> Self {
         let size = (*data).as_ref().len() as u64;
         debug_assert!(segments.iter().all(|s| s.fits(size)));
         let content_size = segments

@@ -20,7 +20,12 @@ unsafe impl Sync for Mmap {}
 
 impl Mmap {
     /// Maps all of `file` (an empty file gives an empty mapping).
-    pub fn map(file: &File) -> std::io::Result<Self> {
+    ///
+    /// # Safety
+    /// The file must not be written to or truncated, by this or any other process, while the
+    /// mapping (or anything holding its bytes) lives: the bytes behind the `&[u8]` it hands out
+    /// would change, which Rust forbids, and reading a page past a truncated end raises SIGBUS.
+    pub unsafe fn map(file: &File) -> std::io::Result<Self> {
         let len = usize::try_from(file.metadata()?.len())
             .map_err(|_| std::io::Error::other("file too large to map"))?;
         if len == 0 {

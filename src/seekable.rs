@@ -75,9 +75,20 @@ fn le32(b: &[u8], at: usize) -> u32 {
 }
 
 impl Seekable {
-    /// Maps the file at `path` read-only and validates its seek table.
-    pub fn open(path: &Path) -> Result<Self> {
-        Self::parse(Box::new(map_file(path)?))
+    /// Maps the file at `path` read-only and validates its seek table (zero-copy: the frames
+    /// are read from the mapping).
+    ///
+    /// # Safety
+    /// As for [`Mmap::map`]: the file must not change while the handle or anything holding its
+    /// frames lives. [`Seekable::read`] has no such condition.
+    pub unsafe fn open(path: &Path) -> Result<Self> {
+        // SAFETY: this function's own contract.
+        Self::parse(Box::new(unsafe { map_file(path)? }))
+    }
+
+    /// Reads the file at `path` into memory and validates its seek table.
+    pub fn read(path: &Path) -> Result<Self> {
+        Self::parse(Box::new(read_file(path)?))
     }
 
     /// Validates the seek table at the end of `data`; nothing outside `data` is ever read.
@@ -238,7 +249,28 @@ impl Seekable {
 
 /// Maps the regular file at `path` read-only, as storage for a [`Buffer`] or
 /// [`Seekable::parse`]. Directories, pipes and devices are refused (`ErrorKind::Io`).
-pub fn map_file(path: &Path) -> Result<Mmap> {
+///
+/// # Safety
+/// As for [`Mmap::map`]: the file must not change while the mapping lives.
+pub unsafe fn map_file(path: &Path) -> Result<Mmap> {
+    let file = open_regular(path)?;
+    // SAFETY: this function's own contract.
+    unsafe { Mmap::map(&file) }.map_err(|e| io_error("cannot map", path, e))
+}
+
+/// Reads the regular file at `path` into memory; directories, pipes and devices are refused
+/// (`ErrorKind::Io`), as by [`map_file`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let mut data = Vec::new();
+    file.read_to_end(&mut data)
+        .map_err(|e| io_error("cannot read", path, e))?;
+    Ok(data)
+}
+
+/// Opens the regular file at `path` for reading; anything else is `ErrorKind::Io`.
+fn open_regular(path: &Path) -> Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     // Non-blocking, so that opening a pipe does not wait for a writer (it is refused below);
     // the flag changes nothing for a regular file.
@@ -262,7 +294,7 @@ pub fn map_file(path: &Path) -> Result<Mmap> {
             format!("{} is {what}", path.display()),
         ));
     }
-    Mmap::map(&file).map_err(|e| io_error("cannot map", path, e))
+    Ok(file)
 }
 
 /// Writes `frames` (item `i` = frame `i`) to `path` as a seekable zstd file, atomically:
@@ -541,7 +573,7 @@ mod tests {
         let path = dir.join("t.zst");
         write(&frames(items, checksum), &path, checksum).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        let s = Seekable::open(&path).unwrap();
+        let s = Seekable::read(&path).unwrap();
         assert_eq!(s.frames().unwrap().count(), items.len());
         std::fs::remove_dir_all(&dir).unwrap();
         bytes
@@ -580,13 +612,13 @@ mod tests {
     }
 
     #[test]
-    fn only_regular_files_are_mapped() {
+    fn only_regular_files_are_read() {
         let dir = scratch_dir("irregular");
         // A pipe with no writer: refused at once, not waited on.
         let fifo = dir.join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.unwrap().success());
-        let e = map_file(&fifo).err().expect("refused");
+        let e = read_file(&fifo).expect_err("refused");
         assert!(
             e.message.ends_with("is not a regular file"),
             "{}",
@@ -597,7 +629,7 @@ mod tests {
             (&*dir, "is a directory"),
             (Path::new("/dev/null"), "is not a regular file"),
         ] {
-            let e = map_file(path).err().expect("refused");
+            let e = read_file(path).expect_err("refused");
             assert_eq!(e.kind, ErrorKind::Io);
             assert!(e.message.ends_with(what), "{}", e.message);
         }

@@ -73,7 +73,8 @@ pub extern "C" fn zseg_seekable_write(
 /// memory and use `zseg_seekable_open_memory`; a pipe is refused without waiting for a writer),
 /// and nothing is read past the mapping. `path` is taken as bytes, as open(2) takes it. The
 /// mapping lives until the handle and every holder of its frames buffer are freed. As with any
-/// mapped file, the file must not be truncated meanwhile.
+/// mapped file, the file must not be written to or truncated meanwhile (reads then see the new
+/// bytes, or the process gets SIGBUS).
 /// The table's per-frame checksums, if it has them, are not compared with anything: a frame's
 /// own zstd checksum is what decompressing it verifies (files written with
 /// `ZSEG_SEEKABLE_CHECKSUMS` repeat exactly that one in the table).
@@ -87,7 +88,12 @@ pub extern "C" fn zseg_seekable_open(
     guard(err, || {
         let path = self::path(path)?;
         let out = super::out(out, "out")?;
-        put(out, Box::into_raw(Box::new(Seekable::open(path)?)));
+        // SAFETY: the header states the mapping's condition (the file must not change while
+        // the handle or its frames live); the C caller takes it on.
+        put(
+            out,
+            Box::into_raw(Box::new(unsafe { Seekable::open(path)? })),
+        );
         Ok(())
     })
 }

@@ -38,7 +38,9 @@ fn open(path: &Path) -> CliResult<Seekable> {
     if meta.is_dir() {
         return Err(CliError::new(format!("{}: is a directory", path.display())));
     }
-    Seekable::open(path).map_err(|e| match e.kind {
+    // Read, not mapped: another program writing or truncating the file meanwhile cannot
+    // change the bytes under the tool or kill it (SIGBUS).
+    Seekable::read(path).map_err(|e| match e.kind {
         // The library's message names the path and the OS error.
         ErrorKind::Io => CliError::new(e.message),
         // The library's messages name the seek table or the seekable format.
