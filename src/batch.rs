@@ -206,8 +206,9 @@ impl ChunkOut {
 
     fn into_data(self) -> Vec<u8> {
         match self {
-            ChunkOut::Reserved { data } | ChunkOut::Trimmed { data, .. } => data,
-            ChunkOut::Staged { data, .. } => data,
+            ChunkOut::Reserved { data }
+            | ChunkOut::Trimmed { data, .. }
+            | ChunkOut::Staged { data, .. } => data,
         }
     }
 }
