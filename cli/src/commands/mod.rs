@@ -38,9 +38,12 @@ fn open(path: &Path) -> CliResult<Seekable> {
     if meta.is_dir() {
         return Err(CliError::new(format!("{}: is a directory", path.display())));
     }
-    // Read, not mapped: another program writing or truncating the file meanwhile cannot
-    // change the bytes under the tool or kill it (SIGBUS).
-    Seekable::read(path).map_err(|e| match e.kind {
+    // SAFETY: mapped, not read, so that unpacking an archive larger than memory works and
+    // memory stays bounded. Mapping's condition (the file does not change while mapped) is the
+    // user's, as for any tool that maps its input: another program truncating the archive
+    // meanwhile would kill the tool with SIGBUS, and one rewriting it would feed it other
+    // bytes, which the frames' decoding then rejects or decodes as they are.
+    unsafe { Seekable::open(path) }.map_err(|e| match e.kind {
         // The library's message names the path and the OS error.
         ErrorKind::Io => CliError::new(e.message),
         // The library's messages name the seek table or the seekable format.
