@@ -143,6 +143,11 @@ template <class T>
 inline constexpr bool is_owning_bytes_v =
     is_byte_range_v<T> && !std::is_trivially_copyable_v<remove_cvref_t<T>>;
 
+/** A forwarding-reference argument that is a temporary owning container (given by value). */
+template <class T>
+inline constexpr bool is_owning_temporary_v =
+    is_owning_bytes_v<T> && !std::is_lvalue_reference_v<T>;
+
 /**
  * R is iterable, its elements are byte ranges that stay valid (is_stable_element_v), and R is
  * not a zseg handle or view.
@@ -686,9 +691,7 @@ public:
         return buffer(out);
     }
     /** Deleted: a temporary container would be freed while the buffer still borrows it. */
-    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
-                                                !std::is_lvalue_reference_v<Owner>,
-                                            int> = 0>
+    template <class Owner, std::enable_if_t<detail::is_owning_temporary_v<Owner>, int> = 0>
     static buffer borrow(Owner &&, array_view<zseg_segment>, zseg_release_fn, void *) = delete;
 
     /**
@@ -697,9 +700,7 @@ public:
      * as std::string_view owns nothing) without copying its bytes: it is moved to the heap and
      * destroyed when the last holder of the buffer goes.
      */
-    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
-                                                !std::is_lvalue_reference_v<Owner>,
-                                            int> = 0>
+    template <class Owner, std::enable_if_t<detail::is_owning_temporary_v<Owner>, int> = 0>
     static buffer adopt(Owner &&owner, array_view<zseg_segment> segments) {
         using O = detail::remove_cvref_t<Owner>;
         auto held = std::make_unique<O>(std::move(owner));
@@ -1018,13 +1019,9 @@ public:
     }
     static seekable open_memory(bytes data) { return try_open_memory(data).value(); }
     /** Deleted: a temporary container would be freed while the handle still reads it. */
-    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
-                                                !std::is_lvalue_reference_v<Owner>,
-                                            int> = 0>
+    template <class Owner, std::enable_if_t<detail::is_owning_temporary_v<Owner>, int> = 0>
     static result<seekable> try_open_memory(Owner &&) = delete;
-    template <class Owner, std::enable_if_t<detail::is_owning_bytes_v<Owner> &&
-                                                !std::is_lvalue_reference_v<Owner>,
-                                            int> = 0>
+    template <class Owner, std::enable_if_t<detail::is_owning_temporary_v<Owner>, int> = 0>
     static seekable open_memory(Owner &&) = delete;
 
     /**

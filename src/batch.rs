@@ -595,30 +595,29 @@ fn spread<P: Send, R: Send>(
         true
     };
     let pool = lease.pool;
-    let helper = || {
-        let _exit = OnDrop(|| {
-            pool.busy.fetch_sub(1, Ordering::AcqRel);
-            exited();
-        });
+    // A helper holds a lease of its own thread, given back (its Drop) as it stops.
+    let helper = |thread: Lease| {
+        let _exit = OnDrop(&exited);
+        let _thread = thread;
         while one() {}
     };
-    let first = std::mem::take(&mut lease.threads); // each helper gives its own back
     pool.threads.in_place_scope(|scope| {
-        for _ in 0..first {
-            scope.spawn(|_| helper());
+        let helpers = std::cell::Cell::new(0);
+        let spawn = |thread| {
+            helpers.set(helpers.get() + 1);
+            scope.spawn(move |_| helper(thread));
+        };
+        while let Some(thread) = lease.take_one() {
+            spawn(thread);
         }
-        let helpers = std::cell::Cell::new(first);
         let add = || {
             if helpers.get() >= most || left.load(Ordering::Relaxed) == 0 {
                 return false;
             }
-            let mut more = pool.lease(1);
-            if more.threads == 0 {
+            let Some(thread) = pool.lease(1).take_one() else {
                 return false;
-            }
-            more.threads = 0; // the helper gives it back
-            helpers.set(helpers.get() + 1);
-            scope.spawn(|_| helper());
+            };
+            spawn(thread);
             true
         };
         caller(&Calling {
@@ -643,7 +642,7 @@ impl Calling<'_> {
     /// pool has come free (a batch that started while others held the pool gets it back).
     fn work(&self) {
         loop {
-            (self.add)();
+            self.add_helper();
             if !(self.one)() {
                 break;
             }
@@ -714,6 +713,19 @@ impl Pool {
 struct Lease<'p> {
     pool: &'p Pool,
     threads: usize,
+}
+
+impl<'p> Lease<'p> {
+    /// One of the leased threads, as a lease of its own.
+    fn take_one(&mut self) -> Option<Lease<'p>> {
+        (self.threads > 0).then(|| {
+            self.threads -= 1;
+            Lease {
+                pool: self.pool,
+                threads: 1,
+            }
+        })
+    }
 }
 
 impl Drop for Lease<'_> {
