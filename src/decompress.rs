@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 
 use zstd_sys::ZSTD_dParameter as P;
 
-use crate::batch::{self, BatchOptions, Contexts, Items, Job, Outcome, Packed};
+use crate::batch::{self, BatchOptions, Contexts, Failure, Items, Job, Outcome, Packed};
 use crate::collection::Collection;
 use crate::compress::{rejected_dictionary, switch, zero_or_within, zstd_error};
 use crate::error::{Error, ErrorKind, Result};
@@ -132,7 +132,7 @@ impl Decompressor {
         frames: &'a I,
         sizes: Option<&[u64]>,
         opts: &BatchOptions,
-    ) -> Result<(DecompressJob<'a, I>, Vec<Error>)> {
+    ) -> Result<(DecompressJob<'a, I>, Vec<Failure>)> {
         let n = frames.count();
         if let Some(s) = sizes {
             if s.len() != n {
@@ -160,7 +160,7 @@ impl Decompressor {
                 match self.item_size(frames.item(i), given) {
                     Ok(size) => *slot = size,
                     Err(e) => {
-                        failures.push(e.at(i));
+                        batch::add_failure(&mut failures, i, e);
                         if !keep_going {
                             break; // the rest of this part is past the failure
                         }
@@ -169,11 +169,12 @@ impl Decompressor {
             }
             failures
         })?;
-        let mut failures: Vec<Error> = parts.into_iter().flatten().collect();
+        let mut failures: Vec<Failure> = parts.into_iter().flatten().collect();
+        batch::in_item_order(&mut failures);
         if !keep_going {
             failures.truncate(1);
-            if let Some(first) = failures.first().and_then(|e| e.item) {
-                out.truncate(first as usize + 1);
+            if let Some(first) = failures.first() {
+                out.truncate(first.item as usize + 1);
             }
         }
         let total = out
@@ -470,15 +471,15 @@ fn decodes_to(given: bool, expected: usize, actual: impl std::fmt::Display) -> E
 
 /// Adds the header pass's failures to the batch's, in item order; in fail-fast mode the
 /// batch (cut short before the failure) succeeded, so the header failure is the result.
-fn merge<T>(mut out: Outcome<T>, early: Vec<Error>, keep_going: bool) -> Result<Outcome<T>> {
+fn merge<T>(mut out: Outcome<T>, early: Vec<Failure>, keep_going: bool) -> Result<Outcome<T>> {
     if !keep_going {
         return match early.into_iter().next() {
-            Some(e) => Err(e),
+            Some(e) => Err(e.into_error()),
             None => Ok(out),
         };
     }
     out.failures.extend(early);
-    out.failures.sort_by_key(|e| e.item);
+    batch::in_item_order(&mut out.failures);
     Ok(out)
 }
 
@@ -671,7 +672,7 @@ mod tests {
         };
         let room = total - sizes[2];
         let ((used, segs), failed) = run(room).unwrap();
-        assert_eq!(failed, [Some(2), Some(3)]);
+        assert_eq!(failed, [2, 3]);
         assert_eq!(used, room - sizes[3], "failed items are empty");
         assert_eq!((segs[2].length, segs[3].length), (0, 0));
         assert_eq!(segs[4].length, sizes[4] as u64);
@@ -706,10 +707,7 @@ mod tests {
             let mut dst = vec![MaybeUninit::new(0x55u8); total + 8];
             let out = into(&d, &frames, &mut opts(threads, true), &mut dst[..total]).unwrap();
             let failed: Vec<_> = out.failures.iter().map(|e| e.item).collect();
-            assert_eq!(
-                failed,
-                bad.iter().map(|&k| Some(k as u64)).collect::<Vec<_>>()
-            );
+            assert_eq!(failed, bad.iter().map(|&k| k as u64).collect::<Vec<_>>());
             let (used, segs) = out.output;
             assert_eq!(used, want.iter().map(Vec::len).sum::<usize>());
             reference::check_packed(&dst, total, 0x55, &segs, &want);
@@ -946,7 +944,7 @@ mod tests {
             let out = Decompressor::new()
                 .decompress(&views(&frames)[..], None, &mut opts(threads, true))
                 .unwrap();
-            let failed: Vec<u64> = out.failures.iter().map(|e| e.item.unwrap()).collect();
+            let failed: Vec<u64> = out.failures.iter().map(|e| e.item).collect();
             assert_eq!(failed, [3, 500, 2600, 4999]);
             for (i, item) in items.iter().enumerate() {
                 let got = out.output.get(i).unwrap();
@@ -955,6 +953,49 @@ mod tests {
                 } else {
                     assert_eq!(got, &item[..], "item {i}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_first_failures_keep_their_message_however_the_batch_is_cut() {
+        // Failures in the header pass and in decompression, in many parts and chunks: a few
+        // spread out and a run of many in one part, so that the first 16 come from several.
+        let items = corpus::json_records(5000, 4);
+        let mut frames = compress(&Compressor::new(1).unwrap(), &items);
+        let mut bad: Vec<usize> = (0..5000).step_by(331).chain(1000..1100).collect();
+        bad.sort();
+        for (k, &i) in bad.iter().enumerate() {
+            match k % 2 {
+                0 => frames[i].truncate(3),
+                _ => frames[i][8] ^= 0xff,
+            }
+        }
+        let mut seen = None;
+        for threads in [1, 2, 3] {
+            let out = Decompressor::new()
+                .decompress(&views(&frames)[..], None, &mut opts(threads, true))
+                .unwrap();
+            let failed: Vec<usize> = out.failures.iter().map(|f| f.item as usize).collect();
+            assert_eq!(failed, bad);
+            let kept: Vec<String> = out
+                .failures
+                .iter()
+                .filter_map(|f| f.error().map(|e| e.to_string()))
+                .collect();
+            assert_eq!(kept.len(), batch::DETAILED);
+            assert!(out.failures[..batch::DETAILED]
+                .iter()
+                .all(|f| f.error().is_some_and(|e| e.item == Some(f.item))));
+            let last = out.failures.last().unwrap().clone();
+            assert_eq!(
+                last.to_string(),
+                format!("item {}: {:?} (details not kept)", last.item, last.kind)
+            );
+            assert_eq!(last.into_error().item, Some(*bad.last().unwrap() as u64));
+            match &seen {
+                None => seen = Some(kept),
+                Some(before) => assert_eq!(&kept, before, "threads {threads}"),
             }
         }
     }
@@ -1258,7 +1299,7 @@ mod tests {
         assert_eq!(out.output.get(0).unwrap(), &item[..]);
         assert_eq!(out.failures.len(), 1);
         assert_mismatch(
-            &out.failures[0],
+            out.failures[0].error().unwrap(),
             &format!(
                 "the frame header says {declared} bytes but the frame decompresses to {}",
                 item.len()

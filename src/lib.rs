@@ -17,7 +17,7 @@ mod recycle;
 mod seekable;
 mod zstd;
 
-pub use batch::{BatchOptions, Items, Outcome, Packed, Progress};
+pub use batch::{BatchOptions, Failure, Items, Outcome, Packed, Progress};
 pub use buffer::{check_segments, Buffer, Segment, Storage};
 pub use collection::Collection;
 pub use compress::{compress_bound, train_dictionary, CParam, Compressor};

@@ -5,7 +5,7 @@ use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
 
 use super::{code_of, slice_out, zseg_result};
-use crate::batch::{BatchOptions, Outcome};
+use crate::batch::{BatchOptions, Failure, Outcome};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Progress callback: `items_done` of `items_total` are finished. Return nonzero to cancel.
@@ -147,18 +147,19 @@ pub(crate) fn run<T>(
             r.write(zseg_result::ZSEG_OK);
         });
         for f in &failures {
-            if let Some(r) = f.item.and_then(|i| results.get_mut(i as usize)) {
+            if let Some(r) = results.get_mut(f.item as usize) {
                 r.write(code_of(f.kind));
             }
         }
     }
     deliver(output)?;
-    match failures.first() {
+    let count = failures.len();
+    match failures.into_iter().next().map(Failure::into_error) {
         None => Ok(()),
         Some(first) => Err(Error {
             kind: ErrorKind::Partial,
-            message: format!("{} of {n} items failed; first: {first}", failures.len()),
-            ..first.clone()
+            message: format!("{count} of {n} items failed; first: {first}"),
+            ..first
         }),
     }
 }
