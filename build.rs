@@ -1,4 +1,5 @@
-//! Gives the shared library its SONAME and generates the C header from `src/ffi` with cbindgen.
+//! Gives the shared library its SONAME (and the link that name needs beside cargo's output)
+//! and generates the C header from `src/ffi` with cbindgen.
 //!
 //! The header is written to `$OUT_DIR/zseg.h`; the committed `include/zseg.h` must equal it
 //! (checked by the `header_is_current` test; `ZSEG_BLESS=1 cargo test header` refreshes it).
@@ -8,6 +9,7 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzseg.so.0");
+    soname_link();
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
 
@@ -36,4 +38,24 @@ fn main() {
         Err(e) => println!("cargo:warning=zseg.h was not generated: {e}"),
     }
     println!("cargo:rustc-env=ZSEG_GENERATED_HEADER={}", out.display());
+}
+
+/// Points `libzseg.so.0` at `libzseg.so` in the directory cargo writes the library to (three
+/// levels above `OUT_DIR`), so that a program linked with `-L target/release -lzseg`, which
+/// then asks for the SONAME, finds it there too; cargo makes no such link. The link is
+/// relative and made once (left alone if the name exists); failing to make it only warns.
+fn soname_link() {
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+        return;
+    }
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap());
+    let Some(dir) = out.ancestors().nth(3) else {
+        return;
+    };
+    let link = dir.join("libzseg.so.0");
+    if link.symlink_metadata().is_err() {
+        if let Err(e) = std::os::unix::fs::symlink("libzseg.so", &link) {
+            println!("cargo:warning=cannot link {}: {e}", link.display());
+        }
+    }
 }

@@ -8,8 +8,9 @@
  *   A const handle argument is never mutated. Handles may be read from many threads at once;
  *   a compressor or decompressor may run batches on several threads at once. The worker
  *   threads start with the first parallel batch. A process made by fork() may go on using the
- *   library (it starts its own workers), provided no zseg call was running in another thread
- *   at the fork, as with any multithreaded library.
+ *   library (it starts its own workers), provided no zseg call was running at the fork, in
+ *   another thread or in the forking one (a fork from a progress callback), as with any
+ *   multithreaded library.
  * - Callbacks (progress, release) must return normally: a C++ exception or a longjmp out of
  *   one would cross the library's frames, which cannot unwind (the process aborts).
  * - Every fallible function returns zseg_result (ZSEG_OK == 0) and writes its outputs through
@@ -220,14 +221,18 @@ typedef struct zseg_buffer zseg_buffer;
 typedef struct zseg_collection zseg_collection;
 
 /**
- * Compresses batches of items, each as one independent zstd frame. Shareable between
- * threads; changing parameters needs exclusive access.
+ * A compressor (`zseg_compressor`: compresses batches of items, each as one independent zstd
+ * frame) or a decompressor (`zseg_decompressor`: decompresses batches of frames). Shareable
+ * between threads for batches; changing its settings or freeing it needs exclusive access,
+ * and is refused while one of its batches runs (from that batch's progress callback).
  */
 typedef struct zseg_compressor zseg_compressor;
 
 /**
- * Decompresses batches of frames. Shareable between threads; changing settings needs
- * exclusive access.
+ * A compressor (`zseg_compressor`: compresses batches of items, each as one independent zstd
+ * frame) or a decompressor (`zseg_decompressor`: decompresses batches of frames). Shareable
+ * between threads for batches; changing its settings or freeing it needs exclusive access,
+ * and is refused while one of its batches runs (from that batch's progress callback).
  */
 typedef struct zseg_decompressor zseg_decompressor;
 
@@ -283,6 +288,8 @@ typedef struct zseg_batch_options {
      * (say, store the counts for another thread to show). Returning nonzero from any call, the
      * last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins over
      * `ZSEG_ERR_PARTIAL`), the callback is not called again, and no output is handed back.
+     * The callback may call the library, other batches included, but not change or free the
+     * compressor or decompressor its batch runs on (refused) nor free its batch's input.
      * NULL: no reports.
      */
     zseg_progress_fn progress;
@@ -516,7 +523,8 @@ zseg_result zseg_compressor_new(int level, struct zseg_compressor **out, struct 
 /**
  * Sets a compression parameter for all following batches; the value is checked now
  * (`ZSEG_ERR_INVALID_ARGUMENT` for an unknown parameter or a value out of range, leaving the
- * compressor unchanged). Not thread-safe against other use of `c`.
+ * compressor unchanged). Not thread-safe against other use of `c`; refused
+ * (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `c` (a call from its progress callback).
  */
 zseg_result zseg_compressor_set_param(struct zseg_compressor *c,
                                       zseg_cparam param,
@@ -529,7 +537,8 @@ zseg_result zseg_compressor_set_param(struct zseg_compressor *c,
  * read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
  * dictionary is `ZSEG_ERR_DICTIONARY` (with zstd's code in `err->zstd_code` when its tables do
  * not parse: `ZSTD_error_dictionary_corrupted`), and the compressor keeps the dictionary it
- * had. Not thread-safe against other use of `c`.
+ * had. Not thread-safe against other use of `c`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a
+ * batch runs on `c` (a call from its progress callback).
  */
 zseg_result zseg_compressor_load_dictionary(struct zseg_compressor *c,
                                             const uint8_t *dict,
@@ -537,8 +546,8 @@ zseg_result zseg_compressor_load_dictionary(struct zseg_compressor *c,
                                             struct zseg_error *err);
 
 /**
- * Frees a compressor, its contexts and its dictionary. NULL is a no-op. Collections it made
- * are independent of it.
+ * Frees a compressor, its contexts and its dictionary. NULL is a no-op, and so is a call while
+ * a batch runs on `c` (from its progress callback). Collections it made are independent of it.
  */
 void zseg_compressor_free(struct zseg_compressor *c);
 
@@ -603,11 +612,14 @@ size_t zseg_compress_bound(const struct zseg_slice *items, size_t n);
  * Compresses `items[0..n)` into the caller's `dst[0..dst_capacity)`: frames packed back to back
  * in item order, frame i at `segments_out[i]` (an array of n the caller provides), and
  * `*dst_used` = their total. Any `dst_capacity >= zseg_compress_bound(items, n)` succeeds and
- * is the fast path (frames are compressed in place); a smaller one succeeds when the frames
- * fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
+ * is the fast path (frames are written straight into `dst`); a smaller one succeeds when the
+ * frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
  * `dst_capacity`. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or
  * `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails. Items are as for
- * `zseg_compress_slices`. Thread-safe.
+ * `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
+ * `dst_used` and `item_results` must not share memory with one another, the `items` array or
+ * any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
+ * that does). Thread-safe.
  */
 zseg_result zseg_compress_slices_into(const struct zseg_compressor *c,
                                       const struct zseg_slice *items,
@@ -624,7 +636,8 @@ zseg_result zseg_compress_slices_into(const struct zseg_compressor *c,
  * zstd's `ZDICT_trainFromBuffer`) into `dict[0..capacity)`; `*dict_size` receives its length.
  * Training needs enough varied samples (a few hundred, about 100 times the dictionary size in
  * total): too few gives `ZSEG_ERR_DICTIONARY`; `capacity` below zstd's minimum (256) gives
- * `ZSEG_ERR_DST_TOO_SMALL`. `*dict_size` is written only on success. Thread-safe.
+ * `ZSEG_ERR_DST_TOO_SMALL`; `dict` sharing memory with `samples` or `dict_size` gives
+ * `ZSEG_ERR_INVALID_ARGUMENT`. `*dict_size` is written only on success. Thread-safe.
  */
 zseg_result zseg_train_dictionary(const struct zseg_buffer *samples,
                                   uint8_t *dict,
@@ -648,7 +661,8 @@ zseg_result zseg_decompressor_new(struct zseg_decompressor **out, struct zseg_er
  * `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
  * decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
  * when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
- * `d`.
+ * `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `d` (a call from its progress
+ * callback).
  */
 zseg_result zseg_decompressor_load_dictionary(struct zseg_decompressor *d,
                                               const uint8_t *dict,
@@ -658,7 +672,8 @@ zseg_result zseg_decompressor_load_dictionary(struct zseg_decompressor *d,
 /**
  * Sets the largest decompressed size of one item (default 1 GiB; any value, `UINT64_MAX` for
  * none). An item declaring more fails with `ZSEG_ERR_LIMIT` before any memory is allocated.
- * Not thread-safe against other use of `d`.
+ * Not thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch
+ * runs on `d` (a call from its progress callback).
  */
 zseg_result zseg_decompressor_set_max_item_size(struct zseg_decompressor *d,
                                                 uint64_t max,
@@ -669,7 +684,8 @@ zseg_result zseg_decompressor_set_max_item_size(struct zseg_decompressor *d,
  * fails with `ZSEG_ERR_LIMIT` (`err->item` = `UINT64_MAX`) before any memory is allocated.
  * Set it when frames come from untrusted sources: without it, a batch of small frames that
  * each declare up to the item limit (1 GiB by default) may need that much memory each.
- * Not thread-safe against other use of `d`.
+ * Not thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch
+ * runs on `d` (a call from its progress callback).
  */
 zseg_result zseg_decompressor_set_max_total_size(struct zseg_decompressor *d,
                                                  uint64_t max,
@@ -678,7 +694,8 @@ zseg_result zseg_decompressor_set_max_total_size(struct zseg_decompressor *d,
 /**
  * Sets a decompression parameter for all following batches and all workers; checked now
  * (`ZSEG_ERR_INVALID_ARGUMENT` for an unknown parameter or a value out of range). Not
- * thread-safe against other use of `d`.
+ * thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs
+ * on `d` (a call from its progress callback).
  */
 zseg_result zseg_decompressor_set_param(struct zseg_decompressor *d,
                                         zseg_dparam param,
@@ -686,7 +703,8 @@ zseg_result zseg_decompressor_set_param(struct zseg_decompressor *d,
                                         struct zseg_error *err);
 
 /**
- * Frees a decompressor. NULL is a no-op. Collections it made are independent of it.
+ * Frees a decompressor. NULL is a no-op, and so is a call while a batch runs on `d` (from its
+ * progress callback). Collections it made are independent of it.
  */
 void zseg_decompressor_free(struct zseg_decompressor *d);
 
@@ -760,8 +778,11 @@ zseg_result zseg_decompress_collection(const struct zseg_decompressor *d,
  * still follow back to back, so `*dst_used` is less than that total). A smaller capacity fails
  * with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
  * faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
- * `dst` bytes may be overwritten even when the call fails. Otherwise as `zseg_decompress_slices`.
- * Thread-safe.
+ * `dst` bytes may be overwritten even when the call fails. `dst` (all of it, or up to the sum of
+ * `sizes` when every size is given: the call writes no further), `segments_out`, `dst_used` and
+ * `item_results` must not share memory with one another, the `frames` array or any frame
+ * (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming a frame that does).
+ * Otherwise as `zseg_decompress_slices`. Thread-safe.
  */
 zseg_result zseg_decompress_slices_into(const struct zseg_decompressor *d,
                                         const struct zseg_slice *frames,

@@ -488,15 +488,21 @@ pub fn create_beside(path: &Path) -> Result<(PathBuf, File)> {
     Ok((tmp, file))
 }
 
+/// `path`'s name with a suffix unique to this process and call, its start cut so that the name
+/// stays within the 255 bytes a file name may have.
 fn temporary_path(path: &Path) -> PathBuf {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    const NAME_MAX: usize = 255;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(
+    let suffix = format!(
         ".zseg-tmp-{}-{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    path.with_file_name(name)
+    );
+    let name = path.file_name().unwrap_or_default().as_bytes();
+    let kept = &name[..name.len().min(NAME_MAX - suffix.len())];
+    path.with_file_name(OsStr::from_bytes(&[kept, suffix.as_bytes()].concat()))
 }
 
 /// Appends the seek table entry of `frame` to `entries`.
@@ -703,6 +709,17 @@ mod tests {
             write(&f, &path, false).unwrap();
             assert_eq!(mode(&path), m);
         }
+        std::fs::remove_file(&path).unwrap();
+        remove_empty_dir(&dir);
+    }
+
+    #[test]
+    fn a_file_name_of_the_longest_length_is_written() {
+        let dir = scratch_dir("long");
+        let items = corpus::json_records(3, 5);
+        let path = dir.join("n".repeat(255));
+        write(&frames(&items, true), &path, true).unwrap();
+        assert_eq!(Seekable::read(&path).unwrap().count(), 3);
         std::fs::remove_file(&path).unwrap();
         remove_empty_dir(&dir);
     }

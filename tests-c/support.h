@@ -419,6 +419,11 @@ static inline int packed_items_equal(const uint8_t *dst, const zseg_segment *seg
 /* Fills a zseg_error with garbage, so a function that fills it must overwrite every field. */
 static inline void poison_error(zseg_error *err) { memset(err, 0xAB, sizeof *err); }
 
+/* A change a progress callback made to the handle its batch runs on: refused, saying why. */
+static inline int refused_in_callback(zseg_result rc, const zseg_error *e) {
+    return rc == ZSEG_ERR_INVALID_ARGUMENT && strstr(e->message, "progress callback") != NULL;
+}
+
 /* 1 if the error's message is NUL-terminated and not empty. */
 static inline int message_ok(const zseg_error *e) {
     return memchr(e->message, '\0', sizeof e->message) != NULL && e->message[0] != '\0';

@@ -694,6 +694,63 @@ static void test_compress_progress_reports_monotonically_up_to_items_total(void)
     fixture_close(&fx);
 }
 
+/* What a progress callback tries on the compressor its batch runs on. */
+typedef struct meddler {
+    zseg_compressor *c;
+    const zseg_slice *items;
+    size_t n;
+    int calls;
+    int refused; /* calls whose set_param and load_dictionary were both refused */
+    int nested_ok;
+} meddler;
+
+static int meddle(uint64_t done, uint64_t total, void *ctx) {
+    (void)done;
+    (void)total;
+    meddler *m = ctx;
+    m->calls++;
+    zseg_error e, f;
+    zseg_result a = zseg_compressor_set_param(m->c, ZSEG_CPARAM_CHECKSUM, 1, &e);
+    zseg_result b = zseg_compressor_load_dictionary(m->c, (const uint8_t *)"words", 5, &f);
+    if (refused_in_callback(a, &e) && refused_in_callback(b, &f)) m->refused++;
+    zseg_compressor_free(m->c); /* ignored: its batch runs */
+    /* Another batch on the same compressor is fine. */
+    zseg_collection *nested = NULL;
+    zseg_batch_options o = opts_threads(2);
+    if (zseg_compress_slices(m->c, m->items, m->n < 50 ? m->n : 50, &o, &nested, NULL) == ZSEG_OK)
+        m->nested_ok++;
+    zseg_collection_free(nested);
+    return 0;
+}
+
+static void test_compress_progress_callback_cannot_change_or_free_its_compressor(void) {
+    fixture fx;
+    REQUIRE(fixture_open(&fx, under_valgrind() ? 600 : 3000, 31, 3, 0));
+    zseg_collection *want = compress_t(fx.c, fx.cp.items, fx.cp.n, 1);
+    int32_t threads[] = {0, 2};
+    for (size_t t = 0; t < COUNT_OF(threads); t++) {
+        meddler m = {fx.c, fx.cp.items, fx.cp.n, 0, 0, 0};
+        zseg_batch_options o = opts_threads(threads[t]);
+        o.progress = meddle;
+        o.progress_ctx = &m;
+        zseg_collection *out = NULL;
+        CHECK_RC(zseg_compress_slices(fx.c, fx.cp.items, fx.cp.n, &o, &out, NULL), ZSEG_OK);
+        CHECK(m.calls >= 1);
+        CHECK_EQ_U64((uint64_t)m.refused, (uint64_t)m.calls);
+        CHECK_EQ_U64((uint64_t)m.nested_ok, (uint64_t)m.calls);
+        /* No frame got a checksum or a dictionary: the batch is what it would have been. */
+        CHECK(collections_identical(out, want));
+        zseg_collection_free(out);
+    }
+    /* Once the batch is over, the compressor changes as usual (and is freed once, below). */
+    CHECK_RC(zseg_compressor_set_param(fx.c, ZSEG_CPARAM_CHECKSUM, 1, NULL), ZSEG_OK);
+    zseg_collection *summed = compress_t(fx.c, fx.cp.items, 1, 0);
+    CHECK(summed && item_of(summed, 0).len == item_of(want, 0).len + 4);
+    zseg_collection_free(summed);
+    zseg_collection_free(want);
+    fixture_close(&fx);
+}
+
 static void test_compress_cancel_returns_cancelled_and_hands_back_nothing(void) {
     fixture fx;
     REQUIRE(fixture_open(&fx, under_valgrind() ? 1000 : 2500, 17, 3, 0));
@@ -1023,6 +1080,97 @@ static void test_compress_into_fits_at_bound_and_exact_total_fails_below_never_w
 /* ------------------------------------------------------------------------------------------ */
 /* Bad input                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
+
+static void test_compress_into_refuses_outputs_that_overlap_inputs_or_each_other(void) {
+    zseg_compressor *c = compressor_at(3);
+    REQUIRE(c);
+    enum { N = 64, LEN = 300 };
+    size_t bound = N * (LEN + 100);
+    /* One arena: the items first, then room for dst, segments, results and dst_used. */
+    uint8_t *arena = xmalloc(N * LEN + bound + 1024 + N * (sizeof(zseg_segment) + 8));
+    uint8_t *items_mem = arena;
+    zseg_slice items[N];
+    uint64_t rng = 5;
+    for (size_t i = 0; i < N; i++) {
+        for (size_t j = 0; j < LEN; j++) items_mem[i * LEN + j] = (uint8_t)word(&rng)[j % 3];
+        items[i].ptr = items_mem + i * LEN;
+        items[i].len = LEN;
+    }
+    uint8_t *dst = arena + N * LEN; /* right after the last item: touching is not sharing */
+    REQUIRE(zseg_compress_bound(items, N) <= bound);
+    zseg_segment *segs = (zseg_segment *)(void *)(arena + N * LEN + bound + 1024);
+    zseg_result results[N];
+    size_t used = 0;
+    uint8_t *copy = xmalloc(N * LEN);
+    memcpy(copy, items_mem, N * LEN);
+    zseg_batch_options o = opts_per_item(2, results, N);
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, dst, bound, segs, &used, NULL), ZSEG_OK);
+    CHECK(memcmp(copy, items_mem, N * LEN) == 0);
+
+    /* dst over item 40 (and every later one): refused before any work, naming an item. */
+    uint8_t *over = items_mem + 40 * LEN + 7;
+    zseg_error e;
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, over, bound, segs, &used, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(e.item == 40 && strstr(e.message, "dst overlaps") != NULL);
+    CHECK(memcmp(copy, items_mem, N * LEN) == 0);
+    /* segments_out inside dst, dst_used inside dst, item_results over segments_out. */
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, dst, bound, (zseg_segment *)(void *)dst,
+                                       &used, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(e.item == UINT64_MAX && strstr(e.message, "segments_out") != NULL);
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, dst, bound, segs,
+                                       (size_t *)(void *)(dst + 64), &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(e.message, "dst_used") != NULL);
+    zseg_batch_options bad = opts_per_item(2, (zseg_result *)(void *)segs, N);
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &bad, dst, bound, segs, &used, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(e.message, "item_results") != NULL);
+    /* dst over the items array itself. */
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, (uint8_t *)items, sizeof items, segs,
+                                       &used, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(e.message, "items array") != NULL);
+
+    /* Decompressing into dst over the frames is refused the same way. */
+    zseg_decompressor *d = decompressor_plain();
+    REQUIRE(d);
+    CHECK_RC(zseg_compress_slices_into(c, items, N, &o, dst, bound, segs, &used, NULL), ZSEG_OK);
+    zseg_slice frames[N];
+    for (size_t i = 0; i < N; i++) {
+        frames[i].ptr = dst + segs[i].offset;
+        frames[i].len = (size_t)segs[i].length;
+    }
+    zseg_segment dsegs[N];
+    CHECK_RC(zseg_decompress_slices_into(d, frames, N, NULL, NULL, dst + used - 10, 20,
+                                         dsegs, &used, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(e.item == N - 1 && strstr(e.message, "dst overlaps") != NULL);
+    uint8_t *out = xmalloc(N * LEN);
+    CHECK_RC(zseg_decompress_slices_into(d, frames, N, NULL, NULL, out, N * LEN, dsegs, &used,
+                                         NULL),
+             ZSEG_OK);
+    CHECK(used == N * LEN && memcmp(out, copy, N * LEN) == 0);
+
+    /* A dictionary trained over its own samples is refused. */
+    zseg_segment ssegs[N];
+    for (size_t i = 0; i < N; i++) ssegs[i] = (zseg_segment){i * LEN, LEN};
+    zseg_buffer *samples = NULL;
+    CHECK_RC(zseg_buffer_new_borrowed(items_mem, N * LEN, ssegs, N, NULL, NULL, &samples, NULL),
+             ZSEG_OK);
+    size_t dict_size = 0;
+    CHECK_RC(zseg_train_dictionary(samples, items_mem + 100, 4096, &dict_size, &e),
+             ZSEG_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(e.message, "samples") != NULL && dict_size == 0);
+    CHECK(memcmp(copy, items_mem, N * LEN) == 0);
+    zseg_buffer_free(samples);
+    zseg_decompressor_free(d);
+    free(out);
+    free(copy);
+    free(arena);
+    zseg_compressor_free(c);
+}
 
 static void test_compress_null_item_pointer_with_length_fails_with_its_index(void) {
     fixture fx;
@@ -1358,6 +1506,7 @@ int main(void) {
     RUN_TEST(test_compress_per_item_mode_reports_ok_for_every_item);
     RUN_TEST(test_compress_per_item_mode_reports_a_null_item_at_its_index);
     RUN_TEST(test_compress_progress_reports_monotonically_up_to_items_total);
+    RUN_TEST(test_compress_progress_callback_cannot_change_or_free_its_compressor);
     RUN_TEST(test_compress_cancel_returns_cancelled_and_hands_back_nothing);
     RUN_TEST(test_compress_progress_is_not_called_again_after_it_cancels);
     RUN_TEST(test_compress_trained_dictionary_round_trips_and_shrinks_frames);
@@ -1366,6 +1515,7 @@ int main(void) {
     RUN_TEST(test_compress_garbage_zstd_format_dictionary_is_rejected);
     RUN_TEST(test_compress_failed_dictionary_load_keeps_the_previous_dictionary);
     RUN_TEST(test_compress_into_fits_at_bound_and_exact_total_fails_below_never_writes_past);
+    RUN_TEST(test_compress_into_refuses_outputs_that_overlap_inputs_or_each_other);
     RUN_TEST(test_compress_null_item_pointer_with_length_fails_with_its_index);
     RUN_TEST(test_compressor_new_rejects_levels_outside_zstd_range);
     RUN_TEST(test_compressor_set_param_rejects_out_of_range_and_unknown_leaving_it_unchanged);

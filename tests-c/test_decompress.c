@@ -1492,6 +1492,66 @@ static void test_decompress_progress_reports_monotonically_up_to_items_total(voi
     zseg_decompressor_free(d);
 }
 
+/* What a progress callback tries on the decompressor its batch runs on. */
+typedef struct meddler {
+    zseg_decompressor *d;
+    int calls;
+    int refused; /* calls whose every change was refused */
+    int nested_ok;
+} meddler;
+
+/* Progress callback: every change to the decompressor in m is refused, and a nested batch on
+   it works. */
+static int meddle(uint64_t done, uint64_t total, void *ctx) {
+    meddler *m = ctx;
+    m->calls += done <= total;
+    zseg_error e[4];
+    zseg_result rc[4] = {
+        zseg_decompressor_set_max_item_size(m->d, 1, &e[0]),
+        zseg_decompressor_set_max_total_size(m->d, 1, &e[1]),
+        zseg_decompressor_set_param(m->d, ZSEG_DPARAM_MAGICLESS, 1, &e[2]),
+        zseg_decompressor_load_dictionary(m->d, (const uint8_t *)"words", 5, &e[3]),
+    };
+    int refused = 1;
+    for (int k = 0; k < 4; k++) refused &= refused_in_callback(rc[k], &e[k]);
+    m->refused += refused;
+    zseg_decompressor_free(m->d); /* ignored: its batch runs */
+    /* Another batch on the same decompressor is fine. */
+    zseg_collection *nested = NULL;
+    zseg_batch_options o = opts_threads(2);
+    if (zseg_decompress_slices(m->d, g_base_views, 40, NULL, &o, &nested, NULL) == ZSEG_OK &&
+        collection_holds(nested, g_base.items, 40))
+        m->nested_ok++;
+    zseg_collection_free(nested);
+    return 0;
+}
+
+static void test_decompress_progress_callback_cannot_change_or_free_its_decompressor(void) {
+    zseg_decompressor *d = base_decompressor();
+    REQUIRE(d);
+    int32_t threads[] = {0, 2};
+    for (size_t t = 0; t < COUNT_OF(threads); t++) {
+        meddler m = {d, 0, 0, 0};
+        zseg_batch_options o = opts_threads(threads[t]);
+        o.progress = meddle;
+        o.progress_ctx = &m;
+        zseg_collection *out = NULL;
+        CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, &o, &out, NULL), ZSEG_OK);
+        CHECK(m.calls >= 1);
+        CHECK_EQ_U64((uint64_t)m.refused, (uint64_t)m.calls);
+        CHECK_EQ_U64((uint64_t)m.nested_ok, (uint64_t)m.calls);
+        /* The limits stayed as they were: every item came out. */
+        CHECK(collection_holds(out, g_base.items, BASE_N));
+        zseg_collection_free(out);
+    }
+    /* Once the batch is over, the decompressor changes as usual (and is freed once, below). */
+    CHECK_RC(zseg_decompressor_set_max_item_size(d, 1, NULL), ZSEG_OK);
+    zseg_collection *out = NULL;
+    CHECK_RC(zseg_decompress_slices(d, g_base_views, BASE_N, NULL, NULL, &out, NULL),
+             ZSEG_ERR_LIMIT);
+    zseg_decompressor_free(d);
+}
+
 static void test_decompress_cancel_returns_cancelled_and_hands_back_nothing(void) {
     zseg_decompressor *d = base_decompressor();
     REQUIRE(d);
@@ -1852,6 +1912,7 @@ int main(void) {
     RUN_TEST(test_decompress_100000_tiny_items_round_trip);
     RUN_TEST(test_frame_content_size_reads_good_frames_and_rejects_bad_ones);
     RUN_TEST(test_decompress_progress_reports_monotonically_up_to_items_total);
+    RUN_TEST(test_decompress_progress_callback_cannot_change_or_free_its_decompressor);
     RUN_TEST(test_decompress_cancel_returns_cancelled_and_hands_back_nothing);
     RUN_TEST(test_decompress_progress_is_not_called_again_after_it_cancels);
     RUN_TEST(test_decompress_null_arguments_give_err_null_and_touch_nothing);

@@ -16,7 +16,8 @@ if [ ! -e "$lib/libzseg.so" ]; then
     exit 1
 fi
 # cgo links -lzseg from target/release with an rpath to it; the binary then asks for the
-# SONAME, libzseg.so.0, which cargo does not create.
+# SONAME, libzseg.so.0, which build.rs links to libzseg.so (made again here in case the link
+# was removed).
 ln -sfn libzseg.so "$lib/libzseg.so.0"
 
 export GOPROXY=off GOFLAGS=-mod=readonly CGO_ENABLED=1

@@ -4,7 +4,7 @@
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, size_of};
 
-use super::{code_of, slice_out, zseg_result};
+use super::{check_apart, code_of, slice_out, zseg_result, SliceItems, Written};
 use crate::batch::{BatchOptions, Failure, Outcome};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -45,6 +45,8 @@ pub struct zseg_batch_options {
     /// (say, store the counts for another thread to show). Returning nonzero from any call, the
     /// last included, cancels the batch: it returns `ZSEG_ERR_CANCELLED` (which wins over
     /// `ZSEG_ERR_PARTIAL`), the callback is not called again, and no output is handed back.
+    /// The callback may call the library, other batches included, but not change or free the
+    /// compressor or decompressor its batch runs on (refused) nor free its batch's input.
     /// NULL: no reports.
     pub progress: zseg_progress_fn,
     /// Passed to `progress` unchanged.
@@ -117,10 +119,13 @@ unsafe fn read(opts: *const zseg_batch_options) -> Result<zseg_batch_options> {
 }
 
 /// Runs a batch of `n` items with the caller's options: `body` does the work, `deliver` writes
-/// the output through the caller's out-pointers (on success or partial success only).
-pub(crate) fn run<T>(
+/// the output through the caller's out-pointers (on success or partial success only). With
+/// `apart`, the items of a call that writes caller memory and that memory (`item_results`
+/// added), which must not overlap.
+pub(super) fn run<T>(
     opts: *const zseg_batch_options,
     n: usize,
+    apart: Option<(&SliceItems, &[Written])>,
     body: impl FnOnce(&mut BatchOptions) -> Result<Outcome<T>>,
     deliver: impl FnOnce(T) -> Result<()>,
 ) -> Result<()> {
@@ -131,6 +136,13 @@ pub(crate) fn run<T>(
         true => None,
         false => Some(unsafe { slice_out(o.item_results, n, "item_results")? }),
     };
+    if let Some((items, written)) = apart {
+        let results = results
+            .as_ref()
+            .map(|r| Written::of("item_results", r.as_ptr(), n));
+        let all: Vec<Written> = written.iter().copied().chain(results).collect();
+        check_apart(&all, items)?;
+    }
     let mut callback = |done: u64, total: u64| match o.progress {
         // SAFETY: the caller's callback with the caller's context, on the calling thread.
         Some(cb) => (unsafe { cb(done, total, o.progress_ctx) }) == 0,

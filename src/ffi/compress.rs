@@ -2,10 +2,10 @@
 
 use super::batch::{run, zseg_batch_options};
 use super::collection::into_handle;
+use super::handles::{self, idle_mut, Handle};
 use super::zseg_slice;
 use super::{
-    guard, guard_value, handle, handle_mut, put, slice, slice_out, zseg_error, zseg_result,
-    SliceItems,
+    guard, guard_value, handle, put, slice, slice_out, zseg_error, zseg_result, SliceItems, Written,
 };
 use crate::batch::Items;
 use crate::buffer::{Buffer, Segment};
@@ -68,29 +68,30 @@ fn cparam(code: CParamCode) -> Result<CParam> {
 #[no_mangle]
 pub extern "C" fn zseg_compressor_new(
     level: std::ffi::c_int,
-    out: *mut *mut Compressor,
+    out: *mut *mut Handle<Compressor>,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         let out = super::out(out, "out")?;
-        put(out, Box::into_raw(Box::new(Compressor::new(level)?)));
+        put(out, Handle::boxed(Compressor::new(level)?));
         Ok(())
     })
 }
 
 /// Sets a compression parameter for all following batches; the value is checked now
 /// (`ZSEG_ERR_INVALID_ARGUMENT` for an unknown parameter or a value out of range, leaving the
-/// compressor unchanged). Not thread-safe against other use of `c`.
+/// compressor unchanged). Not thread-safe against other use of `c`; refused
+/// (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `c` (a call from its progress callback).
 #[no_mangle]
 pub extern "C" fn zseg_compressor_set_param(
-    c: *mut Compressor,
+    c: *mut Handle<Compressor>,
     param: CParamCode,
     value: i64,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL c is a live compressor used by no one else during this call.
-        let c = unsafe { handle_mut(c, "c")? };
+        let c = unsafe { idle_mut(c, "c")? };
         c.set_param(cparam(param)?, value)
     })
 }
@@ -100,55 +101,55 @@ pub extern "C" fn zseg_compressor_set_param(
 /// read-only by all workers. `size` 0 removes the dictionary. A malformed zstd-format
 /// dictionary is `ZSEG_ERR_DICTIONARY` (with zstd's code in `err->zstd_code` when its tables do
 /// not parse: `ZSTD_error_dictionary_corrupted`), and the compressor keeps the dictionary it
-/// had. Not thread-safe against other use of `c`.
+/// had. Not thread-safe against other use of `c`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a
+/// batch runs on `c` (a call from its progress callback).
 #[no_mangle]
 pub extern "C" fn zseg_compressor_load_dictionary(
-    c: *mut Compressor,
+    c: *mut Handle<Compressor>,
     dict: *const u8,
     size: usize,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL c is a live compressor used by no one else; dict has size bytes.
-        let (c, dict) = unsafe { (handle_mut(c, "c")?, slice(dict, size, "dict")?) };
+        let (c, dict) = unsafe { (idle_mut(c, "c")?, slice(dict, size, "dict")?) };
         c.load_dictionary(dict)
     })
 }
 
-/// Frees a compressor, its contexts and its dictionary. NULL is a no-op. Collections it made
-/// are independent of it.
+/// Frees a compressor, its contexts and its dictionary. NULL is a no-op, and so is a call while
+/// a batch runs on `c` (from its progress callback). Collections it made are independent of it.
 #[no_mangle]
-pub extern "C" fn zseg_compressor_free(c: *mut Compressor) {
-    if !c.is_null() {
-        // SAFETY: c came from Box::into_raw in zseg_compressor_new and is freed once.
-        guard_value((), || drop(unsafe { Box::from_raw(c) }))
-    }
+pub extern "C" fn zseg_compressor_free(c: *mut Handle<Compressor>) {
+    // SAFETY: a non-NULL c came from zseg_compressor_new and is freed once.
+    unsafe { handles::free(c) }
 }
 
 /// Bytes the compressor holds now: pooled zstd contexts plus the digested dictionary (like
 /// python-zstandard's `memory_size()`). 0 for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn zseg_compressor_memory_size(c: *const Compressor) -> usize {
+pub extern "C" fn zseg_compressor_memory_size(c: *const Handle<Compressor>) -> usize {
     // SAFETY: a non-NULL c is a live compressor.
     match unsafe { c.as_ref() } {
-        Some(c) => guard_value(0, || c.memory_size()),
+        Some(c) => guard_value(0, || c.get().memory_size()),
         None => 0,
     }
 }
 
 /// Compresses `items` with `c` into a new collection, with the caller's options.
 fn compress_to_collection<I: Items + ?Sized>(
-    c: *const Compressor,
+    c: *const Handle<Compressor>,
     items: &I,
     opts: *const zseg_batch_options,
     out: *mut *mut Collection,
 ) -> Result<()> {
     // SAFETY: a non-NULL c is a live compressor.
-    let c = unsafe { handle(c, "c")? };
+    let c = unsafe { handle(c, "c")? }.run();
     let out = super::out(out, "out")?;
     run(
         opts,
         items.count(),
+        None,
         |o| c.compress(items, o),
         |coll| {
             put(out, into_handle(coll));
@@ -173,7 +174,7 @@ fn compress_to_collection<I: Items + ?Sized>(
 /// compress bound. Thread-safe (see `zseg_compressor_new`).
 #[no_mangle]
 pub extern "C" fn zseg_compress_slices(
-    c: *const Compressor,
+    c: *const Handle<Compressor>,
     items: *const zseg_slice,
     n: usize,
     opts: *const zseg_batch_options,
@@ -191,7 +192,7 @@ pub extern "C" fn zseg_compress_slices(
 /// is only read (zero-copy) and may be freed by the caller afterwards. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_compress_buffer(
-    c: *const Compressor,
+    c: *const Handle<Compressor>,
     r#in: *const Buffer,
     opts: *const zseg_batch_options,
     out: *mut *mut Collection,
@@ -208,7 +209,7 @@ pub extern "C" fn zseg_compress_buffer(
 /// read (zero-copy). Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_compress_collection(
-    c: *const Compressor,
+    c: *const Handle<Compressor>,
     r#in: *const Collection,
     opts: *const zseg_batch_options,
     out: *mut *mut Collection,
@@ -241,14 +242,17 @@ pub extern "C" fn zseg_compress_bound(items: *const zseg_slice, n: usize) -> usi
 /// Compresses `items[0..n)` into the caller's `dst[0..dst_capacity)`: frames packed back to back
 /// in item order, frame i at `segments_out[i]` (an array of n the caller provides), and
 /// `*dst_used` = their total. Any `dst_capacity >= zseg_compress_bound(items, n)` succeeds and
-/// is the fast path (frames are compressed in place); a smaller one succeeds when the frames
-/// fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
+/// is the fast path (frames are written straight into `dst`); a smaller one succeeds when the
+/// frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
 /// `dst_capacity`. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or
 /// `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails. Items are as for
-/// `zseg_compress_slices`. Thread-safe.
+/// `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
+/// `dst_used` and `item_results` must not share memory with one another, the `items` array or
+/// any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
+/// that does). Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_compress_slices_into(
-    c: *const Compressor,
+    c: *const Handle<Compressor>,
     items: *const zseg_slice,
     n: usize,
     opts: *const zseg_batch_options,
@@ -263,16 +267,25 @@ pub extern "C" fn zseg_compress_slices_into(
         // dst_capacity bytes and segments_out for n segments.
         let (c, items, dst, segments) = unsafe {
             (
-                handle(c, "c")?,
+                handle(c, "c")?.run(),
                 SliceItems::new(items, n)?,
                 slice_out(dst, dst_capacity, "dst")?,
                 slice_out(segments_out, n, "segments_out")?,
             )
         };
+        // No path writes past the bound: only that much of dst is checked and handed on.
+        let reach = compress::compress_bound(items.0.iter().map(|s| s.len)).unwrap_or(usize::MAX);
+        let dst = &mut dst[..reach.min(dst_capacity)];
         let used = super::out(dst_used, "dst_used")?;
+        let written = [
+            Written::of("dst", dst.as_ptr(), dst.len()),
+            Written::of("segments_out", segments.as_ptr(), n),
+            Written::of("dst_used", used, 1),
+        ];
         run(
             opts,
             n,
+            Some((&items, &written)),
             |o| c.compress_into(&items, o, dst),
             |(total, segs)| {
                 for (d, s) in segments.iter_mut().zip(segs) {
@@ -289,7 +302,8 @@ pub extern "C" fn zseg_compress_slices_into(
 /// zstd's `ZDICT_trainFromBuffer`) into `dict[0..capacity)`; `*dict_size` receives its length.
 /// Training needs enough varied samples (a few hundred, about 100 times the dictionary size in
 /// total): too few gives `ZSEG_ERR_DICTIONARY`; `capacity` below zstd's minimum (256) gives
-/// `ZSEG_ERR_DST_TOO_SMALL`. `*dict_size` is written only on success. Thread-safe.
+/// `ZSEG_ERR_DST_TOO_SMALL`; `dict` sharing memory with `samples` or `dict_size` gives
+/// `ZSEG_ERR_INVALID_ARGUMENT`. `*dict_size` is written only on success. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_train_dictionary(
     samples: *const Buffer,
@@ -307,6 +321,10 @@ pub extern "C" fn zseg_train_dictionary(
             )
         };
         let out = super::out(dict_size, "dict_size")?;
+        let written = Written::of("dict", dict.as_ptr(), dict.len());
+        let data = samples.data();
+        written.apart_from(&Written::of("dict_size", out, 1))?;
+        written.apart_from(&Written::of("the samples", data.as_ptr(), data.len()))?;
         put(
             out,
             compress::train_dictionary_into(samples, &mut Cursor::new(dict))?,

@@ -2,10 +2,10 @@
 
 use super::batch::{run, zseg_batch_options};
 use super::collection::into_handle;
+use super::handles::{self, idle_mut, Handle};
 use super::zseg_slice;
 use super::{
-    guard, guard_value, handle, handle_mut, put, slice, slice_out, zseg_error, zseg_result,
-    SliceItems,
+    guard, guard_value, handle, put, slice, slice_out, zseg_error, zseg_result, SliceItems, Written,
 };
 use crate::batch::Items;
 use crate::buffer::{Buffer, Segment};
@@ -52,12 +52,12 @@ fn dparam(code: DParamCode) -> Result<DParam> {
 /// contexts its batches' workers used, kept for reuse (at most one per CPU and 64 MiB in all).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_new(
-    out: *mut *mut Decompressor,
+    out: *mut *mut Handle<Decompressor>,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         let out = super::out(out, "out")?;
-        put(out, Box::into_raw(Box::new(Decompressor::new())));
+        put(out, Handle::boxed(Decompressor::new()));
         Ok(())
     })
 }
@@ -67,33 +67,35 @@ pub extern "C" fn zseg_decompressor_new(
 /// `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
 /// decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
 /// when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
-/// `d`.
+/// `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `d` (a call from its progress
+/// callback).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_load_dictionary(
-    d: *mut Decompressor,
+    d: *mut Handle<Decompressor>,
     dict: *const u8,
     size: usize,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL d is a live decompressor used by no one else; dict has size bytes.
-        let (d, dict) = unsafe { (handle_mut(d, "d")?, slice(dict, size, "dict")?) };
+        let (d, dict) = unsafe { (idle_mut(d, "d")?, slice(dict, size, "dict")?) };
         d.load_dictionary(dict)
     })
 }
 
 /// Sets the largest decompressed size of one item (default 1 GiB; any value, `UINT64_MAX` for
 /// none). An item declaring more fails with `ZSEG_ERR_LIMIT` before any memory is allocated.
-/// Not thread-safe against other use of `d`.
+/// Not thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch
+/// runs on `d` (a call from its progress callback).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_set_max_item_size(
-    d: *mut Decompressor,
+    d: *mut Handle<Decompressor>,
     max: u64,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL d is a live decompressor used by no one else.
-        unsafe { handle_mut(d, "d")? }.set_max_item_size(max);
+        unsafe { idle_mut(d, "d")? }.set_max_item_size(max);
         Ok(())
     })
 }
@@ -102,53 +104,54 @@ pub extern "C" fn zseg_decompressor_set_max_item_size(
 /// fails with `ZSEG_ERR_LIMIT` (`err->item` = `UINT64_MAX`) before any memory is allocated.
 /// Set it when frames come from untrusted sources: without it, a batch of small frames that
 /// each declare up to the item limit (1 GiB by default) may need that much memory each.
-/// Not thread-safe against other use of `d`.
+/// Not thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch
+/// runs on `d` (a call from its progress callback).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_set_max_total_size(
-    d: *mut Decompressor,
+    d: *mut Handle<Decompressor>,
     max: u64,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL d is a live decompressor used by no one else.
-        unsafe { handle_mut(d, "d")? }.set_max_total_size(max);
+        unsafe { idle_mut(d, "d")? }.set_max_total_size(max);
         Ok(())
     })
 }
 
 /// Sets a decompression parameter for all following batches and all workers; checked now
 /// (`ZSEG_ERR_INVALID_ARGUMENT` for an unknown parameter or a value out of range). Not
-/// thread-safe against other use of `d`.
+/// thread-safe against other use of `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs
+/// on `d` (a call from its progress callback).
 #[no_mangle]
 pub extern "C" fn zseg_decompressor_set_param(
-    d: *mut Decompressor,
+    d: *mut Handle<Decompressor>,
     param: DParamCode,
     value: i64,
     err: *mut zseg_error,
 ) -> zseg_result {
     guard(err, || {
         // SAFETY: a non-NULL d is a live decompressor used by no one else.
-        let d = unsafe { handle_mut(d, "d")? };
+        let d = unsafe { idle_mut(d, "d")? };
         d.set_param(dparam(param)?, value)
     })
 }
 
-/// Frees a decompressor. NULL is a no-op. Collections it made are independent of it.
+/// Frees a decompressor. NULL is a no-op, and so is a call while a batch runs on `d` (from its
+/// progress callback). Collections it made are independent of it.
 #[no_mangle]
-pub extern "C" fn zseg_decompressor_free(d: *mut Decompressor) {
-    if !d.is_null() {
-        // SAFETY: d came from Box::into_raw in zseg_decompressor_new and is freed once.
-        guard_value((), || drop(unsafe { Box::from_raw(d) }))
-    }
+pub extern "C" fn zseg_decompressor_free(d: *mut Handle<Decompressor>) {
+    // SAFETY: a non-NULL d came from zseg_decompressor_new and is freed once.
+    unsafe { handles::free(d) }
 }
 
 /// Bytes the decompressor holds now: pooled zstd contexts plus the digested dictionary. 0 for
 /// NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn zseg_decompressor_memory_size(d: *const Decompressor) -> usize {
+pub extern "C" fn zseg_decompressor_memory_size(d: *const Handle<Decompressor>) -> usize {
     // SAFETY: a non-NULL d is a live decompressor.
     match unsafe { d.as_ref() } {
-        Some(d) => guard_value(0, || d.memory_size()),
+        Some(d) => guard_value(0, || d.get().memory_size()),
         None => 0,
     }
 }
@@ -167,18 +170,19 @@ unsafe fn read_sizes<'a>(sizes: *const u64, n: usize) -> Result<Option<&'a [u64]
 
 /// Decompresses `frames` with `d` into a new collection, with the caller's options.
 fn decompress_to_collection<I: Items + ?Sized>(
-    d: *const Decompressor,
+    d: *const Handle<Decompressor>,
     frames: &I,
     sizes: *const u64,
     opts: *const zseg_batch_options,
     out: *mut *mut Collection,
 ) -> Result<()> {
     // SAFETY: a non-NULL d is a live decompressor; sizes has one entry per frame.
-    let (d, sizes) = unsafe { (handle(d, "d")?, read_sizes(sizes, frames.count())?) };
+    let (d, sizes) = unsafe { (handle(d, "d")?.run(), read_sizes(sizes, frames.count())?) };
     let out = super::out(out, "out")?;
     run(
         opts,
         frames.count(),
+        None,
         |o| d.decompress(frames, sizes, o),
         |coll| {
             put(out, into_handle(coll));
@@ -211,7 +215,7 @@ fn decompress_to_collection<I: Items + ?Sized>(
 /// `zseg_compress_slices`. Thread-safe (see `zseg_decompressor_new`).
 #[no_mangle]
 pub extern "C" fn zseg_decompress_slices(
-    d: *const Decompressor,
+    d: *const Handle<Decompressor>,
     frames: *const zseg_slice,
     n: usize,
     sizes: *const u64,
@@ -230,7 +234,7 @@ pub extern "C" fn zseg_decompress_slices(
 /// `sizes` has `zseg_buffer_count(in)` entries or is NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_decompress_buffer(
-    d: *const Decompressor,
+    d: *const Handle<Decompressor>,
     r#in: *const Buffer,
     sizes: *const u64,
     opts: *const zseg_batch_options,
@@ -248,7 +252,7 @@ pub extern "C" fn zseg_decompress_buffer(
 /// has `zseg_collection_count(in)` entries or is NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_decompress_collection(
-    d: *const Decompressor,
+    d: *const Handle<Decompressor>,
     r#in: *const Collection,
     sizes: *const u64,
     opts: *const zseg_batch_options,
@@ -271,11 +275,14 @@ pub extern "C" fn zseg_decompress_collection(
 /// still follow back to back, so `*dst_used` is less than that total). A smaller capacity fails
 /// with `ZSEG_ERR_DST_TOO_SMALL` before any work. Reusing one `dst` across batches avoids page
 /// faults. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`;
-/// `dst` bytes may be overwritten even when the call fails. Otherwise as `zseg_decompress_slices`.
-/// Thread-safe.
+/// `dst` bytes may be overwritten even when the call fails. `dst` (all of it, or up to the sum of
+/// `sizes` when every size is given: the call writes no further), `segments_out`, `dst_used` and
+/// `item_results` must not share memory with one another, the `frames` array or any frame
+/// (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming a frame that does).
+/// Otherwise as `zseg_decompress_slices`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_decompress_slices_into(
-    d: *const Decompressor,
+    d: *const Handle<Decompressor>,
     frames: *const zseg_slice,
     n: usize,
     sizes: *const u64,
@@ -291,17 +298,34 @@ pub extern "C" fn zseg_decompress_slices_into(
         // writable for dst_capacity bytes and segments_out for n segments.
         let (d, frames, sizes, dst, segments) = unsafe {
             (
-                handle(d, "d")?,
+                handle(d, "d")?.run(),
                 SliceItems::new(frames, n)?,
                 read_sizes(sizes, n)?,
                 slice_out(dst, dst_capacity, "dst")?,
                 slice_out(segments_out, n, "segments_out")?,
             )
         };
+        // With every size given, nothing is written past their sum: only that much of dst is
+        // checked and handed on.
+        let reach = sizes
+            .and_then(|s| {
+                s.iter().try_fold(0usize, |sum, &size| match size {
+                    ZSEG_SIZE_UNKNOWN => None,
+                    size => sum.checked_add(usize::try_from(size).ok()?),
+                })
+            })
+            .unwrap_or(usize::MAX);
+        let dst = &mut dst[..reach.min(dst_capacity)];
         let used = super::out(dst_used, "dst_used")?;
+        let written = [
+            Written::of("dst", dst.as_ptr(), dst.len()),
+            Written::of("segments_out", segments.as_ptr(), n),
+            Written::of("dst_used", used, 1),
+        ];
         run(
             opts,
             n,
+            Some((&frames, &written)),
             |o| d.decompress_into(&frames, sizes, o, dst),
             |(total, segs)| {
                 for (d, s) in segments.iter_mut().zip(segs) {

@@ -12,6 +12,7 @@ mod collection;
 mod compress;
 mod decompress;
 mod error;
+mod handles;
 mod seekable;
 
 use std::ffi::c_char;
@@ -23,6 +24,7 @@ pub use collection::*;
 pub use compress::*;
 pub use decompress::*;
 pub use error::*;
+pub use handles::Handle;
 pub use seekable::*;
 
 use crate::batch::Items;
@@ -131,15 +133,6 @@ unsafe fn handle<'a, T>(ptr: *const T, what: &str) -> Result<&'a T> {
     ptr.as_ref().ok_or_else(|| null(what))
 }
 
-/// A handle the caller passed in for modification.
-///
-/// # Safety
-/// A non-NULL `ptr` must point to a live object of type `T`, not used elsewhere, for `'a`.
-unsafe fn handle_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
-    // SAFETY: guaranteed by the caller (see above).
-    ptr.as_mut().ok_or_else(|| null(what))
-}
-
 /// An out-pointer, checked before any work so that a NULL one fails early.
 fn out<T>(ptr: *mut T, what: &str) -> Result<*mut T> {
     if ptr.is_null() {
@@ -193,6 +186,84 @@ impl Items for SliceItems<'_> {
         // duration of the call is the caller's contract.
         unsafe { std::slice::from_raw_parts(it.ptr, it.len) }
     }
+}
+
+/// Caller memory that a call writes: the argument's name and its address range.
+#[derive(Clone, Copy)]
+struct Written {
+    what: &'static str,
+    start: usize,
+    len: usize,
+}
+
+impl Written {
+    /// `count` elements of `T` at `ptr`.
+    fn of<T>(what: &'static str, ptr: *const T, count: usize) -> Self {
+        Written {
+            what,
+            start: ptr as usize,
+            len: count.saturating_mul(std::mem::size_of::<T>()),
+        }
+    }
+
+    /// Whether `other` shares a byte with this memory.
+    fn meets(&self, other: &Written) -> bool {
+        self.len != 0
+            && other.len != 0
+            && other.start < self.start.saturating_add(self.len)
+            && self.start < other.start.saturating_add(other.len)
+    }
+
+    /// Refuses (`ZSEG_ERR_INVALID_ARGUMENT`) `other` sharing a byte with this memory.
+    fn apart_from(&self, other: &Written) -> Result<()> {
+        if !self.meets(other) {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!(
+                "{} overlaps {}: a call's outputs must not share memory with its inputs or one \
+                 another",
+                self.what, other.what
+            ),
+        ))
+    }
+}
+
+/// Refuses outputs that share memory with one another, with the items array or with an item
+/// (`item` set): the call would write bytes that it reads, or writes, through another argument.
+fn check_apart(written: &[Written], items: &SliceItems) -> Result<()> {
+    let array = Written::of("the items array", items.0.as_ptr(), items.0.len());
+    for (k, a) in written.iter().enumerate() {
+        for b in written[k + 1..].iter().chain([&array]) {
+            a.apart_from(b)?;
+        }
+    }
+    // Items usually lie together, away from the outputs: one pass finds their span first.
+    let span = items
+        .0
+        .iter()
+        .filter(|it| it.len != 0)
+        .fold(None, |span, it| {
+            let (start, end) = (it.ptr as usize, (it.ptr as usize).saturating_add(it.len));
+            Some(span.map_or((start, end), |(lo, hi): (usize, usize)| {
+                (lo.min(start), hi.max(end))
+            }))
+        });
+    let Some((lo, hi)) = span else {
+        return Ok(());
+    };
+    let span = Written::of("the items", lo as *const u8, hi - lo);
+    if !written.iter().any(|w| w.meets(&span)) {
+        return Ok(());
+    }
+    for (i, it) in items.0.iter().enumerate() {
+        let item = Written::of("an item", it.ptr, it.len);
+        for w in written {
+            w.apart_from(&item).map_err(|e| e.at(i))?;
+        }
+    }
+    Ok(())
 }
 
 /// The library version ("0.1.0"): a static string, never NULL, never to be freed. Thread-safe.
