@@ -731,7 +731,9 @@ size_t zseg_decompressor_memory_size(const struct zseg_decompressor *d);
  * the message naming both sizes. The real size is found by decoding a failed frame once more
  * (discarding the content) up to twice the expected size and at most 128 KiB past it (64
  * bytes past it at least), for items up to 16 MiB: a frame that runs further is "more than"
- * that bound when its size was given, and corrupt when its header declared it. A frame
+ * that bound when its size was given, and corrupt when its header declared it; a larger item
+ * that fails is `ZSEG_ERR_ZSTD` (or `ZSEG_ERR_SIZE_MISMATCH` when it decodes to more than its
+ * given size), not decoded again. A frame
  * without a checksum whose corrupt blocks decode to another length than its header says is
  * reported as that mismatch (zstd cannot tell the two apart). Over the item limit or the
  * window limit `ZSEG_ERR_LIMIT`. `err->item` names the item.
