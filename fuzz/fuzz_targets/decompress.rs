@@ -21,7 +21,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use zseg::ffi::zseg_dparam::*;
 use zseg::ffi::*;
-use zseg::{Collection, Decompressor, Segment};
+use zseg::{Collection, Segment};
 use zseg_fuzz::{
     buffer, check_error, dictionary, dirty_error, header, is_known_code, joined, CParams,
 };
@@ -314,7 +314,7 @@ fn collection_items(c: *const Collection) -> Vec<Vec<u8>> {
 
 #[allow(clippy::too_many_arguments)]
 fn run(
-    d: *const Decompressor,
+    d: *const zseg_decompressor,
     frames: &[Vec<u8>],
     sizes: Option<&[u64]>,
     threads: i32,
@@ -597,7 +597,7 @@ fuzz_target!(|input: Input| {
         .try_fold(0u64, u64::checked_add);
 
     // The decompressor.
-    let mut d: *mut Decompressor = ptr::null_mut();
+    let mut d: *mut zseg_decompressor = ptr::null_mut();
     let mut err = dirty_error();
     assert_eq!(
         zseg_decompressor_new(&mut d, &mut err),

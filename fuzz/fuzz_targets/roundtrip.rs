@@ -19,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use zseg::ffi::zseg_cparam::*;
 use zseg::ffi::zseg_dparam::*;
 use zseg::ffi::*;
-use zseg::{Collection, Compressor, Decompressor, Segment};
+use zseg::{Collection, Segment};
 use zseg_fuzz::{
     buffer, check_error, dictionary, dirty_error, joined, level_range, reference_compress, CParams,
 };
@@ -142,7 +142,7 @@ fn all_ok(results: &[u32]) {
 }
 
 fn compress(
-    c: *const Compressor,
+    c: *const zseg_compressor,
     items: &[Vec<u8>],
     shape: Shape,
     t: i32,
@@ -266,7 +266,7 @@ fn compress(
 }
 
 fn decompress(
-    d: *const Decompressor,
+    d: *const zseg_decompressor,
     frames: &[Vec<u8>],
     sizes: Option<&[u64]>,
     shape: Shape,
@@ -354,7 +354,7 @@ fn decompress(
     items
 }
 
-fn set(c: *mut Compressor, param: zseg_cparam, value: i64) {
+fn set(c: *mut zseg_compressor, param: zseg_cparam, value: i64) {
     let mut err = dirty_error();
     let rc = zseg_compressor_set_param(c, param as u32, value, &mut err);
     check_error(rc, &err);
@@ -407,7 +407,7 @@ fuzz_target!(|input: Input| {
         long_distance: input.long_distance,
         magicless: input.magicless,
     };
-    let mut c: *mut Compressor = ptr::null_mut();
+    let mut c: *mut zseg_compressor = ptr::null_mut();
     let mut err = dirty_error();
     let rc = zseg_compressor_new(level, &mut c, &mut err);
     check_error(rc, &err);
@@ -443,7 +443,7 @@ fuzz_target!(|input: Input| {
     );
     zseg_compressor_free(c);
 
-    let mut d: *mut Decompressor = ptr::null_mut();
+    let mut d: *mut zseg_decompressor = ptr::null_mut();
     assert_eq!(
         zseg_decompressor_new(&mut d, &mut err),
         zseg_result::ZSEG_OK

@@ -20,7 +20,7 @@ use std::ptr;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use zseg::ffi::*;
-use zseg::{Collection, Decompressor, Seekable};
+use zseg::{Collection, Seekable};
 use zseg_fuzz::{check_error, dirty_error, is_known_code, CParams};
 
 const SEEKABLE_MAGIC: u32 = 0x8F92_EAB1;
@@ -293,7 +293,7 @@ fuzz_target!(|input: Input| {
 
     // Decompression of the frames with the table's sizes, per item; small tables only.
     if sizes.iter().sum::<u64>() <= SIZE_CAP {
-        let mut d: *mut Decompressor = ptr::null_mut();
+        let mut d: *mut zseg_decompressor = ptr::null_mut();
         assert_eq!(
             zseg_decompressor_new(&mut d, &mut err),
             zseg_result::ZSEG_OK

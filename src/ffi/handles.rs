@@ -15,6 +15,11 @@ pub struct Handle<T> {
     batches: AtomicUsize,
 }
 
+/// The C handle types, for Rust code that calls the C functions (the header names the structs).
+pub type zseg_compressor = Handle<crate::compress::Compressor>;
+/// See [`zseg_compressor`].
+pub type zseg_decompressor = Handle<crate::decompress::Decompressor>;
+
 /// A batch running on a handle: counted until dropped.
 pub(super) struct Running<'a, T>(&'a Handle<T>);
 

@@ -24,7 +24,7 @@ pub use collection::*;
 pub use compress::*;
 pub use decompress::*;
 pub use error::*;
-pub use handles::Handle;
+pub use handles::{zseg_compressor, zseg_decompressor, Handle};
 pub use seekable::*;
 
 use crate::batch::Items;
