@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_STATUS: &str = "\
 Exit status: 0 on success, 1 on an error (missing or unreadable file, not a seekable file, \
-corrupt frame, index out of range), 2 on bad usage.";
+corrupt frame, index out of range, dictionary missing), 2 on bad usage.";
 
 /// zseg: pack many small items into one zstd seekable-format file, read any item back
 /// directly, and benchmark the library on a built-in corpus.
