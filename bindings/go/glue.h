@@ -47,6 +47,24 @@ zseg_result zseggo_decompress_collection(const zseg_decompressor *d, const zseg_
                                          zseg_result *item_results, zseg_collection **out,
                                          zseg_error *err);
 
+/* Sum of zseg_compress_bound over the lengths in segs (SIZE_MAX on overflow). */
+size_t zseggo_compress_bound_packed(const zseg_segment *segs, size_t n);
+
+/* zseg_compress_slices_into / zseg_decompress_slices_into over data[segs[i]]: the array of
+   slices is built in C memory (the segments checked as for a borrowed buffer) and freed before
+   returning. data, segs, dst, segs_out and item_results may be Go memory. */
+zseg_result zseggo_compress_packed_into(const zseg_compressor *c, const uint8_t *data,
+                                        size_t size, const zseg_segment *segs, size_t n,
+                                        int32_t threads, zseg_result *item_results, uint8_t *dst,
+                                        size_t capacity, zseg_segment *segs_out, size_t *used,
+                                        zseg_error *err);
+zseg_result zseggo_decompress_packed_into(const zseg_decompressor *d, const uint8_t *data,
+                                          size_t size, const zseg_segment *segs, size_t n,
+                                          const uint64_t *sizes, int32_t threads,
+                                          zseg_result *item_results, uint8_t *dst,
+                                          size_t capacity, zseg_segment *segs_out, size_t *used,
+                                          zseg_error *err);
+
 /* Trains a dictionary on data[segs[i]] (Go memory allowed, as for compress_packed). */
 zseg_result zseggo_train_packed(const uint8_t *data, size_t size, const zseg_segment *segs,
                                 size_t n, uint8_t *dict, size_t capacity, size_t *dict_size,

@@ -22,6 +22,9 @@
 //     share the bytes). Their capacity equals their length, so append copies.
 //   - Use CopyItem (or CopyItems) for bytes that outlive the handle.
 //
+// CompressInto and DecompressInto write their output into a []byte of the caller's instead
+// (Go memory: no handle, no view rules), one Segment per item locating it there.
+//
 // # Inputs and cgo's pointer rules
 //
 // Go code may not store Go pointers in C memory, and C may not keep a Go pointer after a call
@@ -238,16 +241,34 @@ func (b *batchCall) finish(r C.zseg_result, out *C.zseg_collection, e *C.zseg_er
 	case r == C.ZSEG_OK:
 		return newCollection(out), nil
 	case r == C.ZSEG_ERR_PARTIAL && b.results != nil && out != nil:
-		n := len(b.results) - 1
-		pe := &PartialError{Err: newError(r, e), Results: make([]Result, n)}
-		for i, res := range b.results[:n] {
-			pe.Results[i] = Result(res)
-			if res != C.ZSEG_OK {
-				pe.Failed = append(pe.Failed, i)
-			}
-		}
-		return newCollection(out), pe
+		return newCollection(out), b.partial(r, e)
 	default:
 		return nil, newError(r, e)
 	}
+}
+
+// finishInto is finish for a call that wrote into the caller's dst: segs and used on success
+// or partial success, else nil and 0.
+func (b *batchCall) finishInto(r C.zseg_result, e *C.zseg_error, segs []Segment, used C.size_t) ([]Segment, int, error) {
+	switch {
+	case r == C.ZSEG_OK:
+		return segs, int(used), nil
+	case r == C.ZSEG_ERR_PARTIAL && b.results != nil:
+		return segs, int(used), b.partial(r, e)
+	default:
+		return nil, 0, newError(r, e)
+	}
+}
+
+// partial lists the per-item results of a call that returned ZSEG_ERR_PARTIAL.
+func (b *batchCall) partial(r C.zseg_result, e *C.zseg_error) *PartialError {
+	n := len(b.results) - 1
+	pe := &PartialError{Err: newError(r, e), Results: make([]Result, n)}
+	for i, res := range b.results[:n] {
+		pe.Results[i] = Result(res)
+		if res != C.ZSEG_OK {
+			pe.Failed = append(pe.Failed, i)
+		}
+	}
+	return pe
 }
