@@ -84,7 +84,12 @@ enum zseg_result
      */
     ZSEG_ERR_INDEX = 4,
     /**
-     * Out of memory or size overflow.
+     * Out of memory or size overflow, zstd's own allocations included: the call failed as a
+     * whole (in per-item mode too) and nothing is handed back; the library stays usable. Every
+     * allocation that grows with the batch (outputs, segments, per-item sizes and failures,
+     * zstd contexts, dictionaries, a seekable file's table and write buffer) is checked. As in
+     * any Rust or C++ program, a process whose address space is exhausted to the last bytes
+     * may still abort on a small fixed-size allocation (a new thread's first one, say).
      */
     ZSEG_ERR_ALLOC = 5,
     /**
@@ -613,10 +618,11 @@ size_t zseg_compress_bound(const struct zseg_slice *items, size_t n);
  * in item order, frame i at `segments_out[i]` (an array of n the caller provides), and
  * `*dst_used` = their total. Any `dst_capacity >= zseg_compress_bound(items, n)` succeeds and
  * is the fast path (frames are written straight into `dst`); a smaller one succeeds when the
- * frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
- * `dst_capacity`. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or
- * `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails. Items are as for
- * `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
+ * frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`, after compressing every item
+ * into memory of about the frames' size, then copying them (or finding they do not fit).
+ * Nothing is ever written past `dst_capacity`. `segments_out` and `*dst_used` are written only
+ * on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails.
+ * Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
  * `dst_used` and `item_results` must not share memory with one another, the `items` array or
  * any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
  * that does). Thread-safe.

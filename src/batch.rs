@@ -93,16 +93,17 @@ pub struct Outcome<T> {
 }
 
 /// A failed item of a batch: its index and kind, and the whole error (message, zstd code) for
-/// the first 16 failures of the batch in item order ([`Failure::error`]). A batch of many bad items thus
-/// costs 24 bytes per failure, not a message each (a batch of 1,000,000 bad frames took 258 MB
-/// for its messages).
+/// the first 16 failures of the batch in item order ([`Failure::error`]). A batch of many bad
+/// items thus costs 24 bytes per failure, not a message each (a batch of 1,000,000 bad frames
+/// took 258 MB for its messages).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
     /// Index of the failed item.
     pub item: u64,
     /// The class of failure.
     pub kind: ErrorKind,
-    error: Option<Box<Error>>,
+    /// An array of one, so that it can be allocated fallibly (through a `Vec`).
+    error: Option<Box<[Error; 1]>>,
 }
 
 /// How many failures of a batch, the first in item order, keep their whole error.
@@ -111,13 +112,16 @@ pub(crate) const DETAILED: usize = 16;
 impl Failure {
     /// The whole error, with its message; kept for the batch's first 16 failures.
     pub fn error(&self) -> Option<&Error> {
-        self.error.as_deref()
+        self.error.as_deref().map(|[e]| e)
     }
 
     /// The whole error; only the kind and the item when it was not kept.
     pub fn into_error(self) -> Error {
         match self.error {
-            Some(e) => *e,
+            Some(e) => {
+                let [e] = *e;
+                e
+            }
             None => Error::new(self.kind, format!("{:?} (details not kept)", self.kind))
                 .at(self.item as usize),
         }
@@ -126,7 +130,7 @@ impl Failure {
 
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.error {
+        match self.error() {
             Some(e) => e.fmt(f),
             None => write!(f, "item {}: {:?} (details not kept)", self.item, self.kind),
         }
@@ -134,25 +138,41 @@ impl std::fmt::Display for Failure {
 }
 
 /// Adds item `i`'s error to `failures`, which a pass over increasing indices fills: its first
-/// [`DETAILED`] keep their whole error.
-pub(crate) fn add_failure(failures: &mut Vec<Failure>, i: usize, e: Error) {
-    let keep = failures.len() < DETAILED;
+/// [`DETAILED`] keep their whole error. `Alloc` when the list cannot grow (bad input under
+/// memory pressure must not abort the process).
+pub(crate) fn add_failure(failures: &mut Vec<Failure>, i: usize, e: Error) -> Result<()> {
+    let no_memory = |_| Error::out_of_memory("out of memory: the list of failed items");
+    failures.try_reserve(1).map_err(no_memory)?;
+    let kind = e.kind;
+    let error = if failures.len() < DETAILED {
+        let mut one = Vec::new();
+        one.try_reserve_exact(1).map_err(no_memory)?;
+        one.push(e.at(i));
+        one.into_boxed_slice().try_into().ok() // a slice of one: always an array of one
+    } else {
+        None
+    };
     failures.push(Failure {
         item: i as u64,
-        kind: e.kind,
-        error: keep.then(|| Box::new(e.at(i))),
+        kind,
+        error,
     });
+    Ok(())
 }
 
-/// Puts failures gathered by several passes (each made by [`add_failure`]) in item order and
-/// keeps the whole error of the first [`DETAILED`] only, which each pass kept: the result is
-/// the same however the batch was cut.
-pub(crate) fn in_item_order(failures: &mut [Failure]) {
-    failures.sort_by_key(|f| f.item);
-    failures
-        .iter_mut()
-        .skip(DETAILED)
-        .for_each(|f| f.error = None);
+/// The failures gathered by several passes (each made by [`add_failure`]) in item order, with
+/// the whole error of the first [`DETAILED`] only, which each pass kept: the result is the same
+/// however the batch was cut. `Alloc` when the list cannot be had.
+pub(crate) fn in_item_order(parts: Vec<Vec<Failure>>) -> Result<Vec<Failure>> {
+    let mut parts: Vec<Vec<Failure>> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+    let mut all = parts.pop().unwrap_or_default();
+    let more = parts.iter().map(Vec::len).sum();
+    all.try_reserve_exact(more)
+        .map_err(|_| Error::out_of_memory("out of memory: the list of failed items"))?;
+    parts.into_iter().for_each(|p| all.extend(p));
+    all.sort_unstable_by_key(|f| f.item); // no allocation; items are distinct
+    all.iter_mut().skip(DETAILED).for_each(|f| f.error = None);
+    Ok(all)
 }
 
 /// Output written into caller memory: bytes used and one segment per item.
@@ -1040,8 +1060,7 @@ fn execute<J: Job, D: Output + Send>(
     if let Some(fatal) = reports.iter_mut().find_map(|r| r.fatal.take()) {
         return Err(fatal);
     }
-    let mut failures: Vec<Failure> = reports.into_iter().flat_map(|r| r.failures).collect();
-    in_item_order(&mut failures);
+    let failures = in_item_order(reports.into_iter().map(|r| r.failures).collect())?;
     if !ctl.keep_going {
         if let Some(first) = failures.into_iter().next() {
             return Err(first.into_error());
@@ -1099,7 +1118,10 @@ fn run_items<J: Job, D: Output>(
         let result = job.run(&mut ctx, i, dst);
         if let Err(e) = result {
             dst.truncate(start);
-            add_failure(failures, i, e);
+            if e.kind == ErrorKind::Alloc {
+                return Err(e.at(i)); // out of memory is no fault of the item's: the call fails
+            }
+            add_failure(failures, i, e)?;
             if !ctl.keep_going {
                 ctl.stop.store(true, Ordering::Relaxed);
                 break;

@@ -78,6 +78,8 @@ pub(crate) fn switch(value: i64, what: &str) -> Result<i32> {
 pub(crate) fn zstd_error(e: ZstdError, context: &str) -> Error {
     let kind = if e.is_dictionary() {
         ErrorKind::Dictionary
+    } else if e.is_out_of_memory() {
+        ErrorKind::Alloc
     } else {
         ErrorKind::Zstd
     };
@@ -87,15 +89,18 @@ pub(crate) fn zstd_error(e: ZstdError, context: &str) -> Error {
     }
 }
 
-/// The error for a dictionary zstd refused to digest: with zstd's reason when it gives one.
+/// The error for a dictionary zstd did not digest: its reason when the dictionary's tables do
+/// not parse; otherwise (they parse, or it is raw content) zstd ran out of memory.
 pub(crate) fn rejected_dictionary(dict: &[u8]) -> Error {
-    let message = format!("zstd rejected the {}-byte dictionary", dict.len());
     match zstd::dictionary_header_error(dict) {
-        Some(e) => Error {
+        Some(e) if !e.is_out_of_memory() => Error {
             kind: ErrorKind::Dictionary,
-            ..zstd_error(e, &message)
+            ..zstd_error(
+                e,
+                &format!("zstd rejected the {}-byte dictionary", dict.len()),
+            )
         },
-        None => Error::new(ErrorKind::Dictionary, message),
+        _ => Error::alloc("digesting the dictionary"),
     }
 }
 
@@ -195,8 +200,9 @@ impl Compressor {
             Err(e) if e.kind == ErrorKind::DstTooSmall => {}
             done => return done,
         }
-        // Not staged: the frames are copied into dst right away, and these buffers freed.
-        let Outcome { output, failures } = batch::to_collection(&job, opts, false)?;
+        // Staged, so that this takes about the frames' size in memory, not their bound (which
+        // the caller's dst is under): a memory limit would fail the call otherwise.
+        let Outcome { output, failures } = batch::to_collection(&job, opts, true)?;
         let used = output
             .buffers()
             .iter()
@@ -314,6 +320,8 @@ pub(crate) fn train_dictionary_into(samples: &Buffer, dict: &mut impl Dst) -> Re
     zstd::train_dictionary(&joined, &sizes, dict).map_err(|e| Error {
         kind: if e.is_dst_too_small() {
             ErrorKind::DstTooSmall
+        } else if e.is_out_of_memory() {
+            ErrorKind::Alloc
         } else {
             ErrorKind::Dictionary
         },

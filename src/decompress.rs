@@ -160,17 +160,16 @@ impl Decompressor {
                 match self.item_size(frames.item(i), given) {
                     Ok(size) => *slot = size,
                     Err(e) => {
-                        batch::add_failure(&mut failures, i, e);
+                        batch::add_failure(&mut failures, i, e)?;
                         if !keep_going {
                             break; // the rest of this part is past the failure
                         }
                     }
                 }
             }
-            failures
+            Ok(failures)
         })?;
-        let mut failures: Vec<Failure> = parts.into_iter().flatten().collect();
-        batch::in_item_order(&mut failures);
+        let mut failures = batch::in_item_order(parts.into_iter().collect::<Result<_>>()?)?;
         if !keep_going {
             failures.truncate(1);
             if let Some(first) = failures.first() {
@@ -478,8 +477,7 @@ fn merge<T>(mut out: Outcome<T>, early: Vec<Failure>, keep_going: bool) -> Resul
             None => Ok(out),
         };
     }
-    out.failures.extend(early);
-    batch::in_item_order(&mut out.failures);
+    out.failures = batch::in_item_order(vec![std::mem::take(&mut out.failures), early])?;
     Ok(out)
 }
 

@@ -1,6 +1,7 @@
 //! The core's error type: a kind (mapped to `zseg_result` by the C layer), the failing item,
 //! zstd's own error code and a human-readable message.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// What went wrong, one variant per failing `zseg_result` code.
@@ -47,13 +48,14 @@ pub struct Error {
     pub item: Option<u64>,
     /// zstd's `ZSTD_ErrorCode`, or 0.
     pub zstd_code: i64,
-    /// What happened, for people.
-    pub message: String,
+    /// What happened, for people (a static string when nothing needed formatting, so that an
+    /// error made while memory runs out allocates nothing).
+    pub message: Cow<'static, str>,
 }
 
 impl Error {
     /// An error of `kind` with `message`, tied to no item.
-    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             kind,
             item: None,
@@ -74,6 +76,12 @@ impl Error {
             ErrorKind::Alloc,
             format!("out of memory or size overflow: {what}"),
         )
+    }
+
+    /// An allocation failure in the middle of a batch, where memory may be exhausted: its
+    /// `message` is static, so making the error allocates nothing.
+    pub(crate) fn out_of_memory(message: &'static str) -> Self {
+        Error::new(ErrorKind::Alloc, message)
     }
 }
 

@@ -313,7 +313,7 @@ pub fn write(frames: &Collection, path: &Path, checksums: bool) -> Result<()> {
 pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
-    file: Option<std::io::BufWriter<File>>,
+    file: Option<Gathered>,
     checksums: bool,
     /// The seek table's entries so far.
     entries: Vec<u8>,
@@ -323,12 +323,14 @@ pub struct Writer {
 impl Writer {
     /// Creates the temporary file next to `path` (see [`create_beside`]).
     pub fn create(path: &Path, checksums: bool) -> Result<Writer> {
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(GATHER_BYTES)
+            .map_err(|_| Error::alloc("write buffer"))?;
         let (tmp, file) = create_beside(path)?;
         Ok(Writer {
             path: path.to_path_buf(),
             tmp,
-            // Small frames are gathered into large writes; large ones go straight through.
-            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+            file: Some(Gathered { file, buf }),
             checksums,
             entries: Vec::new(),
             count: 0,
@@ -384,7 +386,7 @@ impl Writer {
     pub fn sync(&mut self) -> Result<()> {
         self.write_with(|file| {
             file.flush()?;
-            file.get_ref().sync_data()
+            file.file.sync_data()
         })
     }
 
@@ -392,7 +394,7 @@ impl Writer {
     /// fails too.
     fn write_with(
         &mut self,
-        write: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
+        write: impl FnOnce(&mut Gathered) -> std::io::Result<()>,
     ) -> Result<()> {
         let Some(file) = self.file.as_mut() else {
             return Err(self.failed_earlier());
@@ -425,8 +427,8 @@ impl Writer {
         let mut file = self.file.take().ok_or_else(|| self.failed_earlier())?;
         let fail = |e| io_error("cannot write", &self.tmp, e);
         file.write_all(&tail).map_err(fail)?;
-        let file = file.into_inner().map_err(|e| fail(e.into_error()))?;
-        file.sync_all().map_err(fail)?;
+        file.flush().map_err(fail)?;
+        file.file.sync_all().map_err(fail)?;
         std::fs::rename(&self.tmp, &self.path)
             .map_err(|e| io_error("cannot rename to", &self.path, e))?;
         self.tmp = PathBuf::new(); // renamed: nothing left to remove
@@ -440,6 +442,37 @@ impl Drop for Writer {
             drop(self.file.take());
             let _ = std::fs::remove_file(&self.tmp);
         }
+    }
+}
+
+/// Bytes gathered for the file before they are written: small frames go out in large writes,
+/// large ones straight through.
+const GATHER_BYTES: usize = 1 << 20;
+
+/// A file and a buffer of [`GATHER_BYTES`] allocated up front (as `std::io::BufWriter` would,
+/// but fallibly: running out of memory is an error, not an abort).
+struct Gathered {
+    file: File,
+    buf: Vec<u8>,
+}
+
+impl Write for Gathered {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.buf.capacity() {
+            self.flush()?;
+        }
+        if bytes.len() >= self.buf.capacity() {
+            return self.file.write(bytes);
+        }
+        self.buf.extend_from_slice(bytes); // fits: never grows
+        Ok(bytes.len())
+    }
+
+    /// Writes what is gathered (the file itself buffers nothing).
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
     }
 }
 

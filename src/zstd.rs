@@ -35,6 +35,11 @@ impl ZstdError {
             || code == sys::ZSTD_ErrorCode::ZSTD_error_dictionary_corrupted as i64
     }
 
+    /// Whether zstd could not allocate memory.
+    pub fn is_out_of_memory(self) -> bool {
+        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_memory_allocation as i64
+    }
+
     /// Whether the output buffer was too small.
     pub fn is_dst_too_small(self) -> bool {
         self.code() == sys::ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall as i64

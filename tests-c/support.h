@@ -5,9 +5,9 @@
  * helper is `static inline` and every object is marked unused, so a test file that uses only
  * some of them still builds under -Wall -Wextra -Werror.
  *
- *   Test data       COUNT_OF, rng_next, xmalloc, under_valgrind, word, make_record, corpus
- *                   (corpus_new, corpus_add, corpus_add_text, corpus_seal, corpus_free,
- *                   corpus_json, corpus_text_prefixes), fill_text, fill_random
+ *   Test data       COUNT_OF, rng_next, xmalloc, ZSEG_TEST_ASAN, under_valgrind, word,
+ *                   make_record, corpus (corpus_new, corpus_add, corpus_add_text, corpus_seal,
+ *                   corpus_free, corpus_json, corpus_text_prefixes), fill_text, fill_random
  *   Batches         compressor_at, decompressor_plain, opts_threads, opts_per_item,
  *                   count_not_ok, future_options_at, compress_t
  *   Comparisons     item_of, views_of, bytes_equal, view_equals, slice_equal, collection_holds,
@@ -71,6 +71,15 @@ static inline void *xmalloc(size_t n) {
     }
     return p;
 }
+
+/* ZSEG_TEST_ASAN: defined when built with AddressSanitizer (gcc or clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ZSEG_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ZSEG_TEST_ASAN 1
+#endif
+#endif
 
 /* Set by the CMake valgrind tests: shrink repetitions (never the cases the contract names). */
 static inline int under_valgrind(void) {

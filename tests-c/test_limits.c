@@ -26,13 +26,6 @@
 #include "support.h"
 #include "zseg.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define ZSEG_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ZSEG_TEST_ASAN 1
-#endif
-#endif
 #ifdef ZSEG_TEST_ASAN
 /* Let malloc return NULL for impossible sizes instead of aborting (see above). */
 const char *__asan_default_options(void);

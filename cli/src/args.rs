@@ -263,7 +263,7 @@ fn parse_level(s: &str) -> Result<i32, String> {
         .map_err(|_| format!("`{s}` is not a whole number"))?;
     zseg::Compressor::new(level)
         .map(|_| level)
-        .map_err(|e| e.message)
+        .map_err(|e| e.message.into_owned())
 }
 
 /// A file path to write; `-` (standard output) is refused.

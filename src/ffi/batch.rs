@@ -170,7 +170,7 @@ pub(super) fn run<T>(
         None => Ok(()),
         Some(first) => Err(Error {
             kind: ErrorKind::Partial,
-            message: format!("{count} of {n} items failed; first: {first}"),
+            message: format!("{count} of {n} items failed; first: {first}").into(),
             ..first
         }),
     }

@@ -243,10 +243,11 @@ pub extern "C" fn zseg_compress_bound(items: *const zseg_slice, n: usize) -> usi
 /// in item order, frame i at `segments_out[i]` (an array of n the caller provides), and
 /// `*dst_used` = their total. Any `dst_capacity >= zseg_compress_bound(items, n)` succeeds and
 /// is the fast path (frames are written straight into `dst`); a smaller one succeeds when the
-/// frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`. Nothing is ever written past
-/// `dst_capacity`. `segments_out` and `*dst_used` are written only on `ZSEG_OK` or
-/// `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails. Items are as for
-/// `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
+/// frames fit and otherwise fails with `ZSEG_ERR_DST_TOO_SMALL`, after compressing every item
+/// into memory of about the frames' size, then copying them (or finding they do not fit).
+/// Nothing is ever written past `dst_capacity`. `segments_out` and `*dst_used` are written only
+/// on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails.
+/// Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
 /// `dst_used` and `item_results` must not share memory with one another, the `items` array or
 /// any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
 /// that does). Thread-safe.

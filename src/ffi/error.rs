@@ -21,7 +21,12 @@ pub enum zseg_result {
     ZSEG_ERR_SEGMENT_BOUNDS = 3,
     /// Index out of range.
     ZSEG_ERR_INDEX = 4,
-    /// Out of memory or size overflow.
+    /// Out of memory or size overflow, zstd's own allocations included: the call failed as a
+    /// whole (in per-item mode too) and nothing is handed back; the library stays usable. Every
+    /// allocation that grows with the batch (outputs, segments, per-item sizes and failures,
+    /// zstd contexts, dictionaries, a seekable file's table and write buffer) is checked. As in
+    /// any Rust or C++ program, a process whose address space is exhausted to the last bytes
+    /// may still abort on a small fixed-size allocation (a new thread's first one, say).
     ZSEG_ERR_ALLOC = 5,
     /// zstd rejected a frame or parameter.
     ZSEG_ERR_ZSTD = 6,
