@@ -129,7 +129,8 @@ enum zseg_result
      */
     ZSEG_ERR_INTERNAL = 14,
     /**
-     * A file could not be opened, mapped, written or renamed (the message has the OS error).
+     * A file could not be opened, mapped, written or renamed (the message has the OS error;
+     * `ENOMEM`, e.g. no address space left to map a file, is `ZSEG_ERR_ALLOC`).
      */
     ZSEG_ERR_IO = 15,
 };

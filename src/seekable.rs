@@ -66,8 +66,13 @@ fn corrupt(message: String) -> Error {
     Error::new(ErrorKind::Zstd, message)
 }
 
+/// `Io`, or `Alloc` when the system was out of memory (`ENOMEM`, from `mmap` say).
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("{what} {}: {e}", path.display()))
+    let kind = match e.kind() {
+        std::io::ErrorKind::OutOfMemory => ErrorKind::Alloc,
+        _ => ErrorKind::Io,
+    };
+    Error::new(kind, format!("{what} {}: {e}", path.display()))
 }
 
 fn le32(b: &[u8], at: usize) -> u32 {

@@ -17,7 +17,7 @@
  *  - per-item decompression of many bad frames (failed in the header pass, or when decoded),
  *    whose list of failed items grows with the batch;
  *  - zseg_seekable_write, whose write buffer is allocated before its temporary file is created
- *    (none may be left behind).
+ *    (none may be left behind), and zseg_seekable_open, which maps the file.
  *
  * Skipped under AddressSanitizer (its shadow memory does not fit a capped address space) and
  * valgrind (which has its own allocator); CMake does not run this file under valgrind.
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -226,7 +227,14 @@ static int write_capped(void *arg) {
     return rc == ZSEG_OK ? 0 : rc == ZSEG_ERR_ALLOC ? OUT_OF_MEMORY : 2;
 }
 
-static void test_seekable_write_out_of_memory_is_an_alloc_error_leaving_nothing(void) {
+/* 0 if the file opens, OUT_OF_MEMORY if that fails with ZSEG_ERR_ALLOC. */
+static int open_capped(void *arg) {
+    zseg_seekable *s = NULL;
+    zseg_result rc = zseg_seekable_open(arg, &s, NULL);
+    return rc == ZSEG_OK ? 0 : rc == ZSEG_ERR_ALLOC ? OUT_OF_MEMORY : 2;
+}
+
+static void test_seekable_write_and_open_out_of_memory_are_alloc_errors(void) {
     char dir[] = "/tmp/zseg-oom-XXXXXX";
     REQUIRE(mkdtemp(dir));
     char path[64];
@@ -247,6 +255,16 @@ static void test_seekable_write_out_of_memory_is_an_alloc_error_leaving_nothing(
        temporary file is left. */
     unlink(path);
     CHECK(rmdir(dir) == 0);
+    REQUIRE(mkdir(dir, 0700) == 0);
+    /* Mapping a file with no address space left for it (ENOMEM) is ZSEG_ERR_ALLOC too. */
+    CHECK_EQ_U64(zseg_seekable_write(frames, path, 0, NULL), ZSEG_OK);
+    const long open_caps[] = {0, 64 * 1024};
+    CHECK_EQ_U64(
+        under_caps("seekable open", open_capped, path, open_caps, COUNT_OF(open_caps), &allocs),
+        0);
+    CHECK_EQ_U64(allocs, 1);
+    CHECK(unlink(path) == 0);
+    CHECK(rmdir(dir) == 0);
     zseg_collection_free(frames);
     zseg_compressor_free(c);
     corpus_free(&cp);
@@ -263,6 +281,6 @@ int main(void) {
         return 0;
     }
     RUN_TEST(test_per_item_failures_out_of_memory_are_alloc_errors);
-    RUN_TEST(test_seekable_write_out_of_memory_is_an_alloc_error_leaving_nothing);
+    RUN_TEST(test_seekable_write_and_open_out_of_memory_are_alloc_errors);
     return CHECK_SUMMARY();
 }
