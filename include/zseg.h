@@ -159,7 +159,8 @@ enum zseg_cparam
      */
     ZSEG_CPARAM_CONTENT_SIZE = 2,
     /**
-     * 0/1: write the dictionary ID in frames made with a dictionary (default 1).
+     * 0/1: write the dictionary ID in frames made with a zstd-format dictionary (default 1).
+     * Raw-content dictionaries have no ID: their frames name none whatever this is.
      */
     ZSEG_CPARAM_DICT_ID = 3,
     /**
@@ -200,7 +201,9 @@ enum zseg_dparam
      * is a single exactly-sized buffer, so the window costs no extra memory: the item and total
      * size limits bound it, and the total has no limit unless one is set), else 10..=31: a
      * frame whose header declares a larger window (for single-segment frames, a larger content
-     * size) fails with `ZSEG_ERR_LIMIT`.
+     * size) fails with `ZSEG_ERR_LIMIT`. A header declaring a window over 2^31 bytes, which
+     * zstd does not decode, is `ZSEG_ERR_LIMIT` whatever this is (`zstd_code`
+     * `ZSTD_error_frameParameter_windowTooLarge`).
      */
     ZSEG_DPARAM_WINDOW_LOG_MAX = 1,
     /**
@@ -667,7 +670,12 @@ zseg_result zseg_decompressor_new(struct zseg_decompressor **out, struct zseg_er
  * by all workers; `size` 0 removes it. A malformed zstd-format dictionary is
  * `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
  * decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
- * when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
+ * when none is loaded, fail with `ZSEG_ERR_DICTIONARY` (`zstd_code`
+ * `ZSTD_error_dictionary_wrong`). A frame that names none (made with a raw-content dictionary,
+ * which has no ID, or with `ZSEG_CPARAM_DICT_ID` 0) cannot be checked: decoded with another
+ * dictionary than its own it may give wrong bytes with no error, as in libzstd. Where several
+ * dictionaries are in use, compress with `ZSEG_CPARAM_CHECKSUM` (a mix-up is then
+ * `ZSEG_ERR_ZSTD`) or with zstd-format dictionaries. Not thread-safe against other use of
  * `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `d` (a call from its progress
  * callback).
  */
@@ -730,7 +738,8 @@ size_t zseg_decompressor_memory_size(const struct zseg_decompressor *d);
  *
  * Per item: a truncated frame (a 0-byte item included), trailing bytes or a second frame,
  * a skippable frame (it holds no data), corrupt data or a checksum mismatch is
- * `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (a frame made with a
+ * `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (see
+ * `zseg_decompressor_load_dictionary` for frames that name none; a frame made with a
  * dictionary but without its ID in the header cannot be told from a corrupt one: decoding it
  * without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given
  * `ZSEG_ERR_NO_CONTENT_SIZE`; a given size that differs from the header's, or a size (given or

@@ -207,20 +207,17 @@ impl Decompressor {
         if h.dict_id != 0 {
             match &self.dict {
                 None => {
-                    return Err(Error::new(
-                        ErrorKind::Dictionary,
-                        format!("the frame needs dictionary {}, none is loaded", h.dict_id),
-                    ))
+                    return Err(wrong_dictionary(format!(
+                        "the frame needs dictionary {}, none is loaded",
+                        h.dict_id
+                    )))
                 }
                 Some(d) if d.id() != 0 && d.id() != h.dict_id => {
-                    return Err(Error::new(
-                        ErrorKind::Dictionary,
-                        format!(
-                            "the frame needs dictionary {}, the loaded one is {}",
-                            h.dict_id,
-                            d.id()
-                        ),
-                    ))
+                    return Err(wrong_dictionary(format!(
+                        "the frame needs dictionary {}, the loaded one is {}",
+                        h.dict_id,
+                        d.id()
+                    )))
                 }
                 Some(_) => {}
             }
@@ -329,9 +326,39 @@ impl Decompressor {
         }
     }
 
-    /// The header of a data frame.
+    /// The header of a data frame. A window over 2^31 bytes, which zstd does not decode, is
+    /// over any window limit; a header without the magic number this decompressor expects (or
+    /// with the one it does not) says so.
     fn header(&self, frame: &[u8]) -> Result<FrameHeader> {
-        data_frame_header(frame, self.magicless)
+        let hint = |e: ZstdError| {
+            if self.magicless && zstd::starts_with_magic(frame) {
+                " (the item starts with zstd's magic number; the decompressor expects magicless \
+                 frames)"
+            } else if !self.magicless && e.is_unknown_prefix() {
+                " (the item does not start with zstd's magic number; magicless frames need the \
+                 decompressor's magicless setting)"
+            } else {
+                ""
+            }
+        };
+        zstd::frame_header(frame, self.magicless)
+            .map_err(|e| match e {
+                HeaderError::Zstd(e) if e.is_window_too_large() => Error {
+                    zstd_code: e.code(),
+                    ..Error::new(
+                        ErrorKind::Limit,
+                        "the frame declares a window over 2^31 bytes (window log over 31), more \
+                         than zstd decodes",
+                    )
+                },
+                HeaderError::Zstd(z) if !hint(z).is_empty() => {
+                    let mut err = header_error(frame, e);
+                    err.message.to_mut().push_str(hint(z));
+                    err
+                }
+                _ => header_error(frame, e),
+            })
+            .and_then(data_frame)
     }
 
     fn new_context(&self) -> Result<DCtx> {
@@ -350,10 +377,21 @@ impl Decompressor {
 
 /// The header of the data frame at the start of `frame` (a skippable frame is an error).
 pub(crate) fn data_frame_header(frame: &[u8], magicless: bool) -> Result<FrameHeader> {
-    let h = zstd::frame_header(frame, magicless).map_err(|e| match e {
+    zstd::frame_header(frame, magicless)
+        .map_err(|e| header_error(frame, e))
+        .and_then(data_frame)
+}
+
+/// The error for a header of `frame` that could not be read.
+fn header_error(frame: &[u8], e: HeaderError) -> Error {
+    match e {
         HeaderError::Truncated => truncated(frame.len()),
         HeaderError::Zstd(e) => zstd_error(e, "invalid frame header"),
-    })?;
+    }
+}
+
+/// `h`, unless it is a skippable frame's.
+fn data_frame(h: FrameHeader) -> Result<FrameHeader> {
     if h.skippable {
         return Err(Error::new(
             ErrorKind::Zstd,
@@ -448,6 +486,14 @@ fn corrupt(what: &str) -> Error {
     Error {
         zstd_code: zstd_sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64,
         ..Error::new(ErrorKind::Zstd, format!("corrupt frame: {what}"))
+    }
+}
+
+/// A frame whose dictionary is not loaded: zstd's own code for it, as when zstd finds it.
+fn wrong_dictionary(message: String) -> Error {
+    Error {
+        zstd_code: zstd::DICTIONARY_WRONG,
+        ..Error::new(ErrorKind::Dictionary, message)
     }
 }
 
@@ -888,12 +934,30 @@ mod tests {
             ErrorKind::InvalidArgument
         );
 
+        // A header declaring a window over 2^31 (descriptor 0xB0: log 32), which no zstd
+        // decodes, is over any window limit too.
+        let huge_window = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xB0, 0x01, 0x00, 0x00];
+        for d in [Decompressor::new(), d] {
+            let err =
+                expect_item_error(std::slice::from_ref(&huge_window), &d, 0, ErrorKind::Limit);
+            assert!(err.message.contains("window over 2^31"), "{err}");
+        }
+        // Reading the header alone, it is not a valid one.
+        assert_eq!(
+            frame_content_size(&huge_window).unwrap_err().kind,
+            ErrorKind::Zstd
+        );
+
         c.set_param(CParam::Magicless, 1).unwrap();
         let magicless = compress(&c, &items);
-        assert!(decompress(&Decompressor::new(), &magicless, None, 1).is_err());
+        let err = expect_item_error(&magicless, &Decompressor::new(), 0, ErrorKind::Zstd);
+        assert!(err.message.contains("magicless frames need"), "{err}");
         let mut d = Decompressor::new();
         d.set_param(DParam::Magicless, 1).unwrap();
         assert_eq!(decompress(&d, &magicless, None, 2).unwrap(), items);
+        let framed = compress(&Compressor::new(3).unwrap(), &items);
+        let err = expect_item_error(&framed, &d, 0, ErrorKind::Zstd);
+        assert!(err.message.contains("expects magicless frames"), "{err}");
         let mut trailing = magicless.clone();
         trailing[1].push(0);
         expect_item_error(&trailing, &d, 1, ErrorKind::Zstd);
@@ -918,10 +982,13 @@ mod tests {
         let mut c = Compressor::new(3).unwrap();
         c.load_dictionary(&dict).unwrap();
         let frames = compress(&c, &items);
-        expect_item_error(&frames, &Decompressor::new(), 0, ErrorKind::Dictionary);
+        // Found in the header pass, with zstd's code for it.
+        let none = expect_item_error(&frames, &Decompressor::new(), 0, ErrorKind::Dictionary);
+        assert_eq!(none.zstd_code, zstd::DICTIONARY_WRONG);
         let mut wrong = Decompressor::new();
         wrong.load_dictionary(&other).unwrap();
-        expect_item_error(&frames, &wrong, 0, ErrorKind::Dictionary);
+        let wrong = expect_item_error(&frames, &wrong, 0, ErrorKind::Dictionary);
+        assert_eq!(wrong.zstd_code, zstd::DICTIONARY_WRONG);
         let mut right = Decompressor::new();
         right.load_dictionary(&dict).unwrap();
         for threads in [1, 2] {

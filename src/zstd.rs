@@ -50,6 +50,16 @@ impl ZstdError {
         self.code() == sys::ZSTD_ErrorCode::ZSTD_error_corruption_detected as i64
     }
 
+    /// Whether a frame header declares a window larger than zstd decodes (over 2^31 bytes).
+    pub fn is_window_too_large(self) -> bool {
+        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_frameParameter_windowTooLarge as i64
+    }
+
+    /// Whether the input does not start with zstd's magic number.
+    pub fn is_unknown_prefix(self) -> bool {
+        self.code() == sys::ZSTD_ErrorCode::ZSTD_error_prefix_unknown as i64
+    }
+
     /// Whether a size in the input was wrong (e.g. a block larger than the frame's window).
     pub fn is_src_size_wrong(self) -> bool {
         self.code() == sys::ZSTD_ErrorCode::ZSTD_error_srcSize_wrong as i64
@@ -431,6 +441,14 @@ pub struct FrameHeader {
     pub checksum: bool,
     /// Whether this is a skippable frame rather than a data frame.
     pub skippable: bool,
+}
+
+/// `ZSTD_error_dictionary_wrong`, the code of a frame whose dictionary is not the loaded one.
+pub(crate) const DICTIONARY_WRONG: i64 = sys::ZSTD_ErrorCode::ZSTD_error_dictionary_wrong as i64;
+
+/// Whether `src` starts with zstd's frame magic number.
+pub fn starts_with_magic(src: &[u8]) -> bool {
+    src.starts_with(&sys::ZSTD_MAGICNUMBER.to_le_bytes())
 }
 
 /// Why a frame header could not be read.

@@ -601,6 +601,16 @@ static void test_decompress_missing_or_wrong_dictionary_fails_with_dictionary_er
     REQUIRE(wrong);
     CHECK_RC(zseg_decompressor_load_dictionary(wrong, other, g_dict_size, NULL), ZSEG_OK);
     CHECK(fails_at(wrong, frames, NULL, ZSEG_ERR_DICTIONARY, g_base.items));
+    /* Both with zstd's code for it, ZSTD_error_dictionary_wrong (32 in zstd_errors.h). */
+    zseg_decompressor *both[] = {none, wrong};
+    for (size_t k = 0; k < COUNT_OF(both); k++) {
+        zseg_collection *out = SENTINEL_COLL;
+        zseg_error err;
+        CHECK_RC(zseg_decompress_slices(both[k], &dviews[BAD_AT], 1, NULL, NULL, &out, &err),
+                 ZSEG_ERR_DICTIONARY);
+        CHECK_EQ_U64(err.zstd_code, 32);
+        CHECK(out == SENTINEL_COLL);
+    }
 
     /* A raw-content dictionary has no ID: a frame naming one still needs its own. */
     zseg_decompressor *raw = decompressor_plain();
@@ -923,6 +933,21 @@ static void test_decompress_window_log_max_10_rejects_a_window_log_20_frame(void
     /* 0 switches the check off again. */
     CHECK_RC(zseg_decompressor_set_param(d, ZSEG_DPARAM_WINDOW_LOG_MAX, 0, NULL), ZSEG_OK);
     check_collection_gives(d, f20, NULL, NULL, big.items, 1);
+    /* A header declaring a window over 2^31 (descriptor 0xB0: log 32), which no zstd decodes,
+       is over the limit whatever it is, 0 and 31 included. */
+    static const uint8_t log32[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 0xB0, 0x01, 0x00, 0x00};
+    zseg_slice huge = {log32, sizeof log32};
+    uint64_t zero = 0;
+    const int64_t maxes[] = {0, 31};
+    for (size_t k = 0; k < COUNT_OF(maxes); k++) {
+        CHECK_RC(zseg_decompressor_set_param(d, ZSEG_DPARAM_WINDOW_LOG_MAX, maxes[k], NULL),
+                 ZSEG_OK);
+        out = SENTINEL_COLL;
+        CHECK_RC(zseg_decompress_slices(d, &huge, 1, &zero, NULL, &out, &err), ZSEG_ERR_LIMIT);
+        CHECK_ZERR(err, ZSEG_ERR_LIMIT, 0);
+        CHECK(err.zstd_code != 0);
+        CHECK(out == SENTINEL_COLL);
+    }
     free(frames);
     free(expect);
     zseg_collection_free(jf);

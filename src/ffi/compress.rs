@@ -22,7 +22,8 @@ pub enum zseg_cparam {
     ZSEG_CPARAM_CHECKSUM = 1,
     /// 0/1: write the content size in every frame header (default 1).
     ZSEG_CPARAM_CONTENT_SIZE = 2,
-    /// 0/1: write the dictionary ID in frames made with a dictionary (default 1).
+    /// 0/1: write the dictionary ID in frames made with a zstd-format dictionary (default 1).
+    /// Raw-content dictionaries have no ID: their frames name none whatever this is.
     ZSEG_CPARAM_DICT_ID = 3,
     /// Window log: 0 (zstd's default) or `ZSTD_WINDOWLOG_MIN..=ZSTD_WINDOWLOG_MAX` (10..=31).
     ZSEG_CPARAM_WINDOW_LOG = 4,

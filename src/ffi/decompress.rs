@@ -24,7 +24,9 @@ pub enum zseg_dparam {
     /// is a single exactly-sized buffer, so the window costs no extra memory: the item and total
     /// size limits bound it, and the total has no limit unless one is set), else 10..=31: a
     /// frame whose header declares a larger window (for single-segment frames, a larger content
-    /// size) fails with `ZSEG_ERR_LIMIT`.
+    /// size) fails with `ZSEG_ERR_LIMIT`. A header declaring a window over 2^31 bytes, which
+    /// zstd does not decode, is `ZSEG_ERR_LIMIT` whatever this is (`zstd_code`
+    /// `ZSTD_error_frameParameter_windowTooLarge`).
     ZSEG_DPARAM_WINDOW_LOG_MAX = 1,
     /// 0/1: frames have no magic number (made with `ZSEG_CPARAM_MAGICLESS`).
     ZSEG_DPARAM_MAGICLESS = 2,
@@ -66,7 +68,12 @@ pub extern "C" fn zseg_decompressor_new(
 /// by all workers; `size` 0 removes it. A malformed zstd-format dictionary is
 /// `ZSEG_ERR_DICTIONARY` (with zstd's code, as for `zseg_compressor_load_dictionary`), and the
 /// decompressor keeps the dictionary it had. Frames that name another dictionary ID, or any ID
-/// when none is loaded, fail with `ZSEG_ERR_DICTIONARY`. Not thread-safe against other use of
+/// when none is loaded, fail with `ZSEG_ERR_DICTIONARY` (`zstd_code`
+/// `ZSTD_error_dictionary_wrong`). A frame that names none (made with a raw-content dictionary,
+/// which has no ID, or with `ZSEG_CPARAM_DICT_ID` 0) cannot be checked: decoded with another
+/// dictionary than its own it may give wrong bytes with no error, as in libzstd. Where several
+/// dictionaries are in use, compress with `ZSEG_CPARAM_CHECKSUM` (a mix-up is then
+/// `ZSEG_ERR_ZSTD`) or with zstd-format dictionaries. Not thread-safe against other use of
 /// `d`; refused (`ZSEG_ERR_INVALID_ARGUMENT`) while a batch runs on `d` (a call from its progress
 /// callback).
 #[no_mangle]
@@ -199,7 +206,8 @@ fn decompress_to_collection<I: Items + ?Sized>(
 ///
 /// Per item: a truncated frame (a 0-byte item included), trailing bytes or a second frame,
 /// a skippable frame (it holds no data), corrupt data or a checksum mismatch is
-/// `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (a frame made with a
+/// `ZSEG_ERR_ZSTD`; a missing or wrong dictionary `ZSEG_ERR_DICTIONARY` (see
+/// `zseg_decompressor_load_dictionary` for frames that name none; a frame made with a
 /// dictionary but without its ID in the header cannot be told from a corrupt one: decoding it
 /// without that dictionary is `ZSEG_ERR_ZSTD`); no content size and no size given
 /// `ZSEG_ERR_NO_CONTENT_SIZE`; a given size that differs from the header's, or a size (given or
