@@ -37,6 +37,7 @@ const (
 	ErrCancelled       Result = C.ZSEG_ERR_CANCELLED        // the batch was cancelled
 	ErrPartial         Result = C.ZSEG_ERR_PARTIAL          // batch finished, some items failed
 	ErrInternal        Result = C.ZSEG_ERR_INTERNAL         // a bug caught at the C boundary
+	ErrIO              Result = C.ZSEG_ERR_IO               // a file could not be opened, mapped, written or renamed
 )
 
 // String returns the code's C name, e.g. "ZSEG_ERR_LIMIT" (from zseg_result_str).

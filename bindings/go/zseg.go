@@ -4,14 +4,14 @@
 //
 // # Handles and memory
 //
-// Compressor, Decompressor, Buffer and Collection wrap C handles. Call Close when done
+// Compressor, Decompressor, Buffer, Collection and Seekable wrap C handles. Call Close when done
 // (Close is idempotent, safe to call from any goroutine, and does nothing on a nil handle, so
 // `c, err := NewCompressor(l); defer c.Close()` is safe even when err is set); a finalizer
 // closes forgotten handles as a safety net, but only when the garbage collector gets to them,
 // and it does not know how much C memory they hold.
 //
-// Outputs are Collections in C memory. Collection.Item and Buffer.Item return ZERO-COPY views:
-// Go slices pointing into C memory, with no copy made.
+// Outputs are Collections in C memory. Collection.Item, Buffer.Item and Seekable.Frame return
+// ZERO-COPY views: Go slices pointing into C memory, with no copy made.
 //
 //   - A view is valid only until Close of the handle it came from (a view of a Buffer held by a
 //     Collection stays valid while either is open). Reading a view after that reads freed
