@@ -26,6 +26,7 @@ export declare const Result: Readonly<{
   ERR_CANCELLED: 12;
   ERR_PARTIAL: 13;
   ERR_INTERNAL: 14;
+  ERR_IO: 15;
 }>;
 
 /** Compression parameter codes (zseg_cparam), by option name. */
@@ -233,6 +234,39 @@ export declare function trainDictionaryAsync(samples: readonly Bytes[] | ZsegBuf
 
 /** The decompressed size recorded in a frame header (a bigint past 2^53). */
 export declare function frameContentSize(frame: Bytes): number | bigint;
+
+/** A file path: a string (UTF-8 encoded) or its bytes. */
+export type PathLike = string | Buffer | Uint8Array;
+
+/**
+ * Writes `frames` (complete zstd frames with content sizes, as compress() returns) to `path` as
+ * one zstd seekable-format file, atomically; `checksums` stores each frame's checksum in the
+ * seek table. An item that is not exactly one frame throws ZSEG_ERR_ZSTD naming it; I/O
+ * failures throw ZSEG_ERR_IO.
+ */
+export declare function writeSeekable(frames: Collection, path: PathLike, options?: { checksums?: boolean }): void;
+
+/**
+ * A zstd seekable-format file opened read-only (memory-mapped, its seek table checked): item i
+ * is frame i. The file must not be written to or truncated while it is open.
+ */
+export declare class Seekable {
+  private constructor();
+  /** Opens the file (ZSEG_ERR_IO if it cannot, ZSEG_ERR_ZSTD if its seek table is bad). */
+  static open(path: PathLike): Seekable;
+  /** Number of items (frames). */
+  readonly length: number;
+  readonly closed: boolean;
+  /** Every item's decompressed size, from the seek table. */
+  sizes(): number[];
+  /** A copy of frame i and its decompressed size from the seek table (ZSEG_ERR_INDEX past the end). */
+  frame(i: number): { frame: Buffer; size: number };
+  /** Item i decompressed with `decompressor` (its limits apply), as a copy. */
+  readItem(decompressor: Decompressor, i: number): Buffer;
+  /** The frames as a Collection sharing the mapping: `d.decompress(s.frames(), { sizes: s.sizes() })`. */
+  frames(): Collection;
+  close(): void;
+}
 
 /**
  * Most async calls run at once (default UV_THREADPOOL_SIZE - 1, at least 1, which leaves a

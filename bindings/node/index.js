@@ -78,6 +78,14 @@ for (const decl of [
   'uint32_t zseg_decompress_buffer(const void *d, const void *in, const void *sizes, const void *opts, void *out, void *err)',
   'uint32_t zseg_decompress_collection(const void *d, const void *in, const void *sizes, const void *opts, void *out, void *err)',
   'uint32_t zseg_frame_content_size(const void *frame, size_t size, void *out, void *err)',
+
+  'uint32_t zseg_seekable_write(const void *frames, const void *path, uint32_t flags, void *err)',
+  'uint32_t zseg_seekable_open(const void *path, void *out, void *err)',
+  'void zseg_seekable_free(void *s)',
+  'void *zseg_seekable_frames(const void *s)',
+  'void *zseg_seekable_sizes(const void *s)',
+  'size_t zseg_seekable_count(const void *s)',
+  'uint32_t zseg_seekable_get(const void *s, size_t i, void *frame, void *size, void *err)',
 ]) {
   const fn = lib.func(decl);
   C[/(zseg_\w+)\(/.exec(decl)[1]] = fn;
@@ -103,6 +111,7 @@ const Result = Object.freeze({
   ERR_CANCELLED: 12,
   ERR_PARTIAL: 13,
   ERR_INTERNAL: 14,
+  ERR_IO: 15,
 });
 
 const CParam = Object.freeze({
@@ -1137,6 +1146,105 @@ function frameContentSize(frame) {
   return fromSize(out[0]);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Seekable files
+
+const SEEKABLE_CHECKSUMS = 1; // ZSEG_SEEKABLE_CHECKSUMS
+
+// A path (a string, UTF-8 encoded, or its bytes) as a NUL-terminated copy; a NUL inside it,
+// which C would take for its end, is refused.
+function cPath(p) {
+  const bytes = typeof p === 'string' ? Buffer.from(p, 'utf8') : toBytes(p, 'path');
+  if (bytes.includes(0)) throw new ZsegError(Result.ERR_INVALID_ARGUMENT, 'ZSEG_ERR_INVALID_ARGUMENT: the path holds a NUL byte');
+  const out = Buffer.alloc(bytes.byteLength + 1);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * Writes `frames` (a Collection of complete zstd frames with content sizes, as compress()
+ * returns) to `path` as one zstd seekable-format file, atomically (a temporary file beside it,
+ * synced, then renamed). `options.checksums` stores each frame's checksum in the seek table.
+ */
+function writeSeekable(frames, path, options = {}) {
+  checkKeys(options, ['checksums'], 'writeSeekable');
+  if (!(frames instanceof Collection)) throw new TypeError('writeSeekable expects a Collection of frames');
+  const flags = options.checksums ? SEEKABLE_CHECKSUMS : 0;
+  check(C.zseg_seekable_write(frames._ptr, cPath(path), flags, syncErr), syncErr);
+}
+
+/**
+ * A zstd seekable-format file opened read-only (memory-mapped, its seek table checked): item i
+ * is frame i. The file must not be written to or truncated while it is open.
+ */
+class Seekable extends Handle {
+  constructor(token, ptr) {
+    if (token !== INTERNAL) throw new TypeError('use Seekable.open(path)');
+    super(ptr, C.zseg_seekable_free, 'Seekable');
+  }
+
+  /** Opens the seekable-format file at `path` (a string or its bytes). */
+  static open(path) {
+    const out = new BigUint64Array(1);
+    check(C.zseg_seekable_open(cPath(path), out, syncErr), syncErr);
+    return new Seekable(INTERNAL, out[0]);
+  }
+
+  /** Number of items (frames). */
+  get length() { return fromSize(C.zseg_seekable_count(this._ptr)); }
+
+  /** Every item's decompressed size, from the seek table (numbers). */
+  sizes() {
+    const n = this.length;
+    if (n === 0) return [];
+    const p = C.zseg_seekable_sizes(this._ptr);
+    if (!p) throw new ZsegError(Result.ERR_ALLOC, 'ZSEG_ERR_ALLOC: no memory for the seek table index');
+    const u8 = koffi.decode(p, 'uint8_t', n * 8);
+    return Array.from(new BigUint64Array(u8.buffer, u8.byteOffset, n), Number);
+  }
+
+  /** A copy of frame i (the compressed item) and its decompressed size from the seek table. */
+  frame(i) {
+    const { slice, size } = this._get(i);
+    const length = Number(slice[1]);
+    return { frame: length ? copyOut(slice[0], 0, length) : Buffer.alloc(0), size: Number(size[0]) };
+  }
+
+  /** Item i, decompressed with `decompressor` (its limits apply), as a copy in JS memory. */
+  readItem(decompressor, i) {
+    if (!(decompressor instanceof Decompressor)) throw new TypeError('readItem expects a Decompressor');
+    const { slice, size } = this._get(i);
+    const out = new BigUint64Array(1);
+    check(C.zseg_decompress_slices(decompressor._ptr, slice, 1, size, null, out, syncErr), syncErr);
+    const items = new Collection(INTERNAL, out[0]);
+    try {
+      return items.copyItem(0);
+    } finally {
+      items.close();
+    }
+  }
+
+  /**
+   * The frames as a Collection sharing the mapping (it stays mapped until this Seekable and the
+   * Collection are both closed): `decompressor.decompress(s.frames(), { sizes: s.sizes() })`.
+   */
+  frames() {
+    const buf = C.zseg_seekable_frames(this._ptr);
+    if (!buf) throw new ZsegError(Result.ERR_ALLOC, 'ZSEG_ERR_ALLOC: no memory for the frame index');
+    const out = new BigUint64Array(1);
+    check(C.zseg_collection_new(new BigUint64Array([buf]), 1, out, syncErr), syncErr);
+    return new Collection(INTERNAL, out[0]);
+  }
+
+  _get(i) {
+    if (!Number.isInteger(i) || i < 0) throw new ZsegError(Result.ERR_INDEX, `ZSEG_ERR_INDEX: item index ${String(i)} is not a non-negative integer`, -1);
+    const slice = new BigUint64Array(2); // zseg_slice {ptr, len}
+    const size = new BigUint64Array(1);
+    check(C.zseg_seekable_get(this._ptr, i, slice, size, syncErr), syncErr);
+    return { slice, size };
+  }
+}
+
 module.exports = {
   compressBatch,
   compressBatchAsync,
@@ -1145,11 +1253,13 @@ module.exports = {
   trainDictionary,
   trainDictionaryAsync,
   frameContentSize,
+  writeSeekable,
   setAsyncConcurrency,
   Compressor,
   Decompressor,
   ZsegBuffer,
   Collection,
+  Seekable,
   ZsegError,
   Result,
   CParam,
