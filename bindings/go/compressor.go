@@ -105,7 +105,7 @@ func (c *Compressor) CompressSegments(data []byte, segments []Segment, threads i
 	var out *C.zseg_collection
 	var e C.zseg_error
 	r := C.zseggo_compress_packed(c.h, bytesPtr(data), C.size_t(len(data)), segmentsPtr(segments),
-		C.size_t(len(segments)), call.threads, call.resultsPtr(), &out, &e)
+		C.size_t(len(segments)), call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 
@@ -124,7 +124,7 @@ func (c *Compressor) CompressBuffer(b *Buffer, threads int, opts ...CallOption) 
 	call := newBatchCall(len(b.v.segs), threads, opts)
 	var out *C.zseg_collection
 	var e C.zseg_error
-	r := C.zseggo_compress_buffer(c.h, b.h, call.threads, call.resultsPtr(), &out, &e)
+	r := C.zseggo_compress_buffer(c.h, b.h, call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 
@@ -143,7 +143,7 @@ func (c *Compressor) CompressCollection(in *Collection, threads int, opts ...Cal
 	call := newBatchCall(in.n, threads, opts)
 	var out *C.zseg_collection
 	var e C.zseg_error
-	r := C.zseggo_compress_collection(c.h, in.h, call.threads, call.resultsPtr(), &out, &e)
+	r := C.zseggo_compress_collection(c.h, in.h, call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 

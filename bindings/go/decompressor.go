@@ -117,7 +117,7 @@ func (d *Decompressor) DecompressSegments(data []byte, segments []Segment, sizes
 	var out *C.zseg_collection
 	var e C.zseg_error
 	r := C.zseggo_decompress_packed(d.h, bytesPtr(data), C.size_t(len(data)), segmentsPtr(segments),
-		C.size_t(len(segments)), sizesPtr(sizes), call.threads, call.resultsPtr(), &out, &e)
+		C.size_t(len(segments)), sizesPtr(sizes), call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 
@@ -140,7 +140,7 @@ func (d *Decompressor) DecompressBuffer(b *Buffer, sizes []uint64, threads int, 
 	call := newBatchCall(len(b.v.segs), threads, opts)
 	var out *C.zseg_collection
 	var e C.zseg_error
-	r := C.zseggo_decompress_buffer(d.h, b.h, sizesPtr(sizes), call.threads, call.resultsPtr(), &out, &e)
+	r := C.zseggo_decompress_buffer(d.h, b.h, sizesPtr(sizes), call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 
@@ -163,7 +163,7 @@ func (d *Decompressor) DecompressCollection(in *Collection, sizes []uint64, thre
 	call := newBatchCall(in.n, threads, opts)
 	var out *C.zseg_collection
 	var e C.zseg_error
-	r := C.zseggo_decompress_collection(d.h, in.h, sizesPtr(sizes), call.threads, call.resultsPtr(), &out, &e)
+	r := C.zseggo_decompress_collection(d.h, in.h, sizesPtr(sizes), call.threads, call.resultsPtr(), call.progressArg(), &out, &e)
 	return call.finish(r, out, &e)
 }
 

@@ -1,15 +1,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "_cgo_export.h"
 #include "glue.h"
 
+/* Calls the Go progress function behind the cgo.Handle in ctx (zseggoProgress, progress.go). */
+static int progress_to_go(uint64_t done, uint64_t total, void *ctx) {
+    return zseggoProgress(done, total, (uintptr_t)ctx);
+}
+
 /* The struct as this header knows it (zseg_batch_options_init would write the running
-   library's size, which a newer library may make larger than *o). */
-static void options(zseg_batch_options *o, int32_t threads, zseg_result *item_results) {
+   library's size, which a newer library may make larger than *o). progress: a cgo.Handle of
+   the Go progress state, or 0 for none. */
+static void options(zseg_batch_options *o, int32_t threads, zseg_result *item_results,
+                    uintptr_t progress) {
     *o = (zseg_batch_options){0};
     o->size = sizeof *o;
     o->threads = threads;
     o->item_results = item_results;
+    if (progress) {
+        o->progress = progress_to_go;
+        o->progress_ctx = (void *)progress;
+    }
 }
 
 zseg_result zseggo_buffer_new_malloced(uint8_t *data, size_t size, const zseg_segment *segs,
@@ -19,48 +31,47 @@ zseg_result zseggo_buffer_new_malloced(uint8_t *data, size_t size, const zseg_se
 
 zseg_result zseggo_compress_packed(const zseg_compressor *c, const uint8_t *data, size_t size,
                                    const zseg_segment *segs, size_t n, int32_t threads,
-                                   zseg_result *item_results, zseg_collection **out,
-                                   zseg_error *err) {
+                                   zseg_result *item_results, uintptr_t progress,
+                                   zseg_collection **out, zseg_error *err) {
     zseg_buffer *in = NULL;
     zseg_result r = zseg_buffer_new_borrowed(data, size, segs, n, NULL, NULL, &in, err);
     if (r != ZSEG_OK) {
         return r;
     }
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     r = zseg_compress_buffer(c, in, &o, out, err);
     zseg_buffer_free(in); /* the output never refers to the input */
     return r;
 }
 
-zseg_result zseggo_compress_buffer(const zseg_compressor *c, const zseg_buffer *in,
-                                   int32_t threads, zseg_result *item_results,
+zseg_result zseggo_compress_buffer(const zseg_compressor *c, const zseg_buffer *in, int32_t threads,
+                                   zseg_result *item_results, uintptr_t progress,
                                    zseg_collection **out, zseg_error *err) {
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     return zseg_compress_buffer(c, in, &o, out, err);
 }
 
 zseg_result zseggo_compress_collection(const zseg_compressor *c, const zseg_collection *in,
                                        int32_t threads, zseg_result *item_results,
-                                       zseg_collection **out, zseg_error *err) {
+                                       uintptr_t progress, zseg_collection **out, zseg_error *err) {
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     return zseg_compress_collection(c, in, &o, out, err);
 }
 
-zseg_result zseggo_decompress_packed(const zseg_decompressor *d, const uint8_t *data,
-                                     size_t size, const zseg_segment *segs, size_t n,
-                                     const uint64_t *sizes, int32_t threads,
-                                     zseg_result *item_results, zseg_collection **out,
-                                     zseg_error *err) {
+zseg_result zseggo_decompress_packed(const zseg_decompressor *d, const uint8_t *data, size_t size,
+                                     const zseg_segment *segs, size_t n, const uint64_t *sizes,
+                                     int32_t threads, zseg_result *item_results, uintptr_t progress,
+                                     zseg_collection **out, zseg_error *err) {
     zseg_buffer *in = NULL;
     zseg_result r = zseg_buffer_new_borrowed(data, size, segs, n, NULL, NULL, &in, err);
     if (r != ZSEG_OK) {
         return r;
     }
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     r = zseg_decompress_buffer(d, in, sizes, &o, out, err);
     zseg_buffer_free(in); /* the output never refers to the input */
     return r;
@@ -68,19 +79,19 @@ zseg_result zseggo_decompress_packed(const zseg_decompressor *d, const uint8_t *
 
 zseg_result zseggo_decompress_buffer(const zseg_decompressor *d, const zseg_buffer *in,
                                      const uint64_t *sizes, int32_t threads,
-                                     zseg_result *item_results, zseg_collection **out,
-                                     zseg_error *err) {
+                                     zseg_result *item_results, uintptr_t progress,
+                                     zseg_collection **out, zseg_error *err) {
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     return zseg_decompress_buffer(d, in, sizes, &o, out, err);
 }
 
 zseg_result zseggo_decompress_collection(const zseg_decompressor *d, const zseg_collection *in,
                                          const uint64_t *sizes, int32_t threads,
-                                         zseg_result *item_results, zseg_collection **out,
-                                         zseg_error *err) {
+                                         zseg_result *item_results, uintptr_t progress,
+                                         zseg_collection **out, zseg_error *err) {
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     return zseg_decompress_collection(d, in, sizes, &o, out, err);
 }
 
@@ -136,9 +147,9 @@ static zseg_slice *slices_of(const uint8_t *data, size_t size, const zseg_segmen
     return items;
 }
 
-zseg_result zseggo_compress_packed_into(const zseg_compressor *c, const uint8_t *data,
-                                        size_t size, const zseg_segment *segs, size_t n,
-                                        int32_t threads, zseg_result *item_results, uint8_t *dst,
+zseg_result zseggo_compress_packed_into(const zseg_compressor *c, const uint8_t *data, size_t size,
+                                        const zseg_segment *segs, size_t n, int32_t threads,
+                                        zseg_result *item_results, uintptr_t progress, uint8_t *dst,
                                         size_t capacity, zseg_segment *segs_out, size_t *used,
                                         zseg_error *err) {
     zseg_result r;
@@ -147,7 +158,7 @@ zseg_result zseggo_compress_packed_into(const zseg_compressor *c, const uint8_t 
         return r;
     }
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     r = zseg_compress_slices_into(c, items, n, &o, dst, capacity, segs_out, used, err);
     free(items);
     return r;
@@ -156,16 +167,16 @@ zseg_result zseggo_compress_packed_into(const zseg_compressor *c, const uint8_t 
 zseg_result zseggo_decompress_packed_into(const zseg_decompressor *d, const uint8_t *data,
                                           size_t size, const zseg_segment *segs, size_t n,
                                           const uint64_t *sizes, int32_t threads,
-                                          zseg_result *item_results, uint8_t *dst,
-                                          size_t capacity, zseg_segment *segs_out, size_t *used,
-                                          zseg_error *err) {
+                                          zseg_result *item_results, uintptr_t progress,
+                                          uint8_t *dst, size_t capacity, zseg_segment *segs_out,
+                                          size_t *used, zseg_error *err) {
     zseg_result r;
     zseg_slice *frames = slices_of(data, size, segs, n, &r, err);
     if (!frames) {
         return r;
     }
     zseg_batch_options o;
-    options(&o, threads, item_results);
+    options(&o, threads, item_results, progress);
     r = zseg_decompress_slices_into(d, frames, n, sizes, &o, dst, capacity, segs_out, used, err);
     free(frames);
     return r;

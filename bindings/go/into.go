@@ -35,7 +35,7 @@ func (c *Compressor) CompressInto(items [][]byte, dst []byte, threads int, opts 
 	return runInto(items, threads, opts, &c.mu, func() bool { return c.h != nil },
 		func(s *scratch, b *batchCall, out []Segment, n *C.size_t, e *C.zseg_error) C.zseg_result {
 			return C.zseggo_compress_packed_into(c.h, bytesPtr(s.data), C.size_t(len(s.data)),
-				segmentsPtr(s.segs), C.size_t(len(s.segs)), b.threads, b.resultsPtr(),
+				segmentsPtr(s.segs), C.size_t(len(s.segs)), b.threads, b.resultsPtr(), b.progressArg(),
 				bytesPtr(dst), C.size_t(len(dst)), segmentsPtr(out), n, e)
 		})
 }
@@ -54,7 +54,7 @@ func (d *Decompressor) DecompressInto(frames [][]byte, sizes []uint64, dst []byt
 		func(s *scratch, b *batchCall, out []Segment, n *C.size_t, e *C.zseg_error) C.zseg_result {
 			return C.zseggo_decompress_packed_into(d.h, bytesPtr(s.data), C.size_t(len(s.data)),
 				segmentsPtr(s.segs), C.size_t(len(s.segs)), sizesPtr(sizes), b.threads,
-				b.resultsPtr(), bytesPtr(dst), C.size_t(len(dst)), segmentsPtr(out), n, e)
+				b.resultsPtr(), b.progressArg(), bytesPtr(dst), C.size_t(len(dst)), segmentsPtr(out), n, e)
 		})
 }
 

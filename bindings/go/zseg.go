@@ -58,6 +58,7 @@ import "C"
 
 import (
 	"math"
+	"runtime/cgo"
 	"sync"
 	"unsafe"
 )
@@ -193,7 +194,8 @@ func view(base unsafe.Pointer, s Segment) []byte {
 type CallOption func(*callConfig)
 
 type callConfig struct {
-	perItem bool
+	perItem  bool
+	progress func(done, total uint64) bool
 }
 
 // PerItem makes a batch call keep going past failing items. If some failed, the call returns
@@ -204,8 +206,10 @@ func PerItem() CallOption { return func(c *callConfig) { c.perItem = true } }
 
 // batchCall carries one batch call's C arguments and turns its result into Go values.
 type batchCall struct {
-	threads C.int32_t
-	results []C.zseg_result // non-nil in per-item mode
+	threads  C.int32_t
+	results  []C.zseg_result // non-nil in per-item mode
+	progress *progressState  // non-nil with OnProgress
+	handle   cgo.Handle      // progress's handle while the C call runs
 }
 
 func newBatchCall(n, threads int, opts []CallOption) *batchCall {
@@ -220,6 +224,9 @@ func newBatchCall(n, threads int, opts []CallOption) *batchCall {
 		threads = -1
 	}
 	b := &batchCall{threads: C.int32_t(threads)}
+	if cfg.progress != nil {
+		b.progress = &progressState{fn: cfg.progress}
+	}
 	if cfg.perItem {
 		b.results = make([]C.zseg_result, n+1) // +1: never empty, so never NULL (fail-fast)
 	}
@@ -237,6 +244,7 @@ func (b *batchCall) resultsPtr() *C.zseg_result {
 
 // finish wraps the output of a call that returned r.
 func (b *batchCall) finish(r C.zseg_result, out *C.zseg_collection, e *C.zseg_error) (*Collection, error) {
+	b.settle()
 	switch {
 	case r == C.ZSEG_OK:
 		return newCollection(out), nil
@@ -250,6 +258,7 @@ func (b *batchCall) finish(r C.zseg_result, out *C.zseg_collection, e *C.zseg_er
 // finishInto is finish for a call that wrote into the caller's dst: segs and used on success
 // or partial success, else nil and 0.
 func (b *batchCall) finishInto(r C.zseg_result, e *C.zseg_error, segs []Segment, used C.size_t) ([]Segment, int, error) {
+	b.settle()
 	switch {
 	case r == C.ZSEG_OK:
 		return segs, int(used), nil
