@@ -136,6 +136,13 @@ export interface BatchOptions {
    * result carries `itemResults` / `errors` instead of throwing.
    */
   perItem?: boolean;
+  /**
+   * Called as items finish (done at most 64 past the previous report) and once at the end with
+   * done === total, on the main thread (for async calls koffi relays each report from the worker
+   * thread, which waits for it). Returning false cancels the batch (ZSEG_ERR_CANCELLED, no
+   * output); an exception cancels it too and is thrown (or rejected) by the call.
+   */
+  progress?: (done: number, total: number) => boolean | void;
 }
 
 export interface CompressorOptions {

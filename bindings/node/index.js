@@ -119,7 +119,7 @@ const CParam = Object.freeze({
 });
 const DParam = Object.freeze({ windowLogMax: 1, magicless: 2 });
 
-const BATCH_KEYS = ['threads', 'perItem'];
+const BATCH_KEYS = ['threads', 'perItem', 'progress'];
 const DECOMPRESS_BATCH_KEYS = [...BATCH_KEYS, 'sizes'];
 const COMPRESSOR_KEYS = ['level', 'dictionary', ...Object.keys(CParam)];
 const DECOMPRESSOR_KEYS = ['dictionary', 'maxItemSize', 'maxTotalSize', ...Object.keys(DParam)];
@@ -153,6 +153,8 @@ const OPTS_SIZE = koffi.sizeof(OptionsT);
 const OPTS_SIZE_BYTES = koffi.sizeof('size_t'); // the first field, `size`
 const OPTS_THREADS = koffi.offsetof(OptionsT, 'threads');
 const OPTS_ITEM_RESULTS = koffi.offsetof(OptionsT, 'item_results');
+const OPTS_PROGRESS = koffi.offsetof(OptionsT, 'progress');
+const ProgressCb = koffi.proto('int zseg_progress_fn(uint64_t items_done, uint64_t items_total, void *ctx)');
 
 // ---------------------------------------------------------------------------------------------
 // Zero-copy views, or the copying fallback
@@ -482,8 +484,8 @@ function buildSlicesBig(views) {
 // made once and reused (the C library only reads them during the call).
 const syncOptions = new Map();
 
-function batchOptions(threads, itemResults, isAsync) {
-  const reuse = !isAsync && !itemResults;
+function batchOptions(threads, itemResults, isAsync, withProgress) {
+  const reuse = !isAsync && !itemResults && !withProgress;
   if (reuse) {
     const cached = syncOptions.get(threads);
     if (cached) return cached;
@@ -811,11 +813,47 @@ function prepareBatch(input, options, what, isAsync) {
   const inp = prepareInput(input, what, isAsync);
   const threads = checkThreads(options.threads);
   const itemResults = options.perItem ? new Uint32Array(Math.max(inp.n, 1)) : null;
-  const opts = batchOptions(threads, itemResults, isAsync);
-  return { inp, opts, itemResults };
+  const progressFn = options.progress ?? null;
+  if (progressFn !== null && typeof progressFn !== 'function') {
+    throw new TypeError('progress must be a function (done, total) => boolean');
+  }
+  const opts = batchOptions(threads, itemResults, isAsync, progressFn !== null);
+  return { inp, opts, itemResults, progressFn };
 }
 
-function finishBatch(result, out, errBuf, itemResults, n) {
+// The progress option: a function (done, total) => false to cancel, registered with koffi for
+// the call (the C library calls it on the calling thread: the main thread for sync calls, a
+// libuv thread for async ones, from which koffi relays it to the main thread). An exception in
+// it cancels the batch and is thrown again once the call has returned.
+// Registers `fn` (or nothing for null) and points the call's options at it.
+function progressOf(fn, opts) {
+  if (fn === null) return null;
+  const state = { callback: null, thrown: false, error: undefined };
+  state.callback = koffi.register((done, total) => {
+    if (state.thrown) return 1;
+    try {
+      return fn(fromSize(done), fromSize(total)) === false ? 1 : 0;
+    } catch (e) {
+      state.thrown = true;
+      state.error = e;
+      return 1;
+    }
+  }, koffi.pointer(ProgressCb));
+  new DataView(opts.buffer, opts.byteOffset, opts.byteLength)
+    .setBigUint64(OPTS_PROGRESS, koffi.address(state.callback), LE);
+  return state;
+}
+
+// Unregisters a call's progress function and throws what it threw, if anything.
+function settleProgress(progress) {
+  if (!progress || progress.callback === null) return;
+  koffi.unregister(progress.callback);
+  progress.callback = null;
+  if (progress.thrown) throw progress.error;
+}
+
+function finishBatch(result, out, errBuf, itemResults, n, progress) {
+  settleProgress(progress); // a throwing progress function cancelled the batch: no output
   if (result === Result.OK || (itemResults && result === Result.ERR_PARTIAL)) {
     const coll = new Collection(INTERNAL, out[0]);
     if (itemResults) coll.itemResults = itemResults.subarray(0, n);
@@ -827,14 +865,22 @@ function finishBatch(result, out, errBuf, itemResults, n) {
 // Runs a batch call synchronously or asynchronously. `makeArgs` builds the argument list;
 // `fns` maps the input kind to the C function.
 function runBatch(owner, prep, fns, makeArgs, isAsync) {
-  const { inp, opts, itemResults } = prep;
+  const { inp, opts, itemResults, progressFn } = prep;
   const fn = fns[inp.kind];
   if (!isAsync) {
     const out = syncOut;
-    const ptr = owner._ptr;
-    const inPtr = inp.kind === 'slices' ? inp.slices : inp.handle._ptr;
-    const r = fn(...makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, syncErr));
-    return finishBatch(r, out, syncErr, itemResults, inp.n);
+    let r;
+    let progress = null;
+    try {
+      progress = progressOf(progressFn, opts);
+      const ptr = owner._ptr;
+      const inPtr = inp.kind === 'slices' ? inp.slices : inp.handle._ptr;
+      r = fn(...makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, syncErr));
+    } catch (e) {
+      settleProgress(progress);
+      throw e;
+    }
+    return finishBatch(r, out, syncErr, itemResults, inp.n, progress);
   }
   const out = new BigUint64Array(1);
   const errBuf = Buffer.alloc(ERR_SIZE);
@@ -859,11 +905,13 @@ function runBatch(owner, prep, fns, makeArgs, isAsync) {
     for (const h of pinned) h._unpin();
     return Promise.reject(e);
   }
+  const progress = progressOf(progressFn, opts);
   // Everything the worker thread reads or writes stays referenced until the call completes.
   const keep = [owner, inp, opts, itemResults, out, errBuf, prep];
   return callAsync(fn, makeArgs(inp.kind === 'slices', ptr, inPtr, inp.n, opts, out, errBuf), keep).finally(() => {
     for (const h of pinned) h._unpin();
-  }).then((r) => finishBatch(r, out, errBuf, itemResults, inp.n));
+  }).then((r) => finishBatch(r, out, errBuf, itemResults, inp.n, progress),
+    (e) => { settleProgress(progress); throw e; });
 }
 
 // ---------------------------------------------------------------------------------------------
