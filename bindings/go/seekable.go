@@ -7,6 +7,7 @@ package zseg
 import "C"
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -54,9 +55,11 @@ func WriteSeekable(frames *Collection, path string, checksums bool) error {
 //	...
 //	items, err := d.DecompressCollection(frames, s.Sizes(), -1)
 //
-// The file must not be written to or truncated while it is open (as with any mapped file, the
-// process may then crash). Close it when done. A Seekable may be read from any number of
-// goroutines at once.
+// The file must not be written to or truncated while the Seekable, or a Collection from its
+// Frames, is open: the mapping lives as long as either, and reading a truncated mapping kills
+// the process (SIGBUS), as with any mapped file. Replacing the file with WriteSeekable is safe
+// (it renames a new file over it). Close it when done. A Seekable may be read from any number
+// of goroutines at once.
 type Seekable struct {
 	mu sync.RWMutex
 	h  *C.zseg_seekable
@@ -106,9 +109,10 @@ func (s *Seekable) Len() int {
 	return s.n
 }
 
-// Frame returns a ZERO-COPY view of frame i (the compressed item) in the mapping, valid only
-// until Close and while the Seekable is reachable (as Collection.Item's views), and its
-// decompressed size as the seek table records it. An index out of range is ErrIndex.
+// Frame returns a copy of frame i (the compressed item) in Go memory and its decompressed
+// size as the seek table records it. (A view of the mapping would crash the process when read
+// after Close: Frames is the zero-copy way, with a Collection's lifetime.) An index out of
+// range is ErrIndex.
 func (s *Seekable) Frame(i int) (frame []byte, size uint64, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -116,7 +120,7 @@ func (s *Seekable) Frame(i int) (frame []byte, size uint64, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return view(unsafe.Pointer(sl.ptr), Segment{Length: uint64(sl.len)}), size, nil
+	return copyBytes(view(unsafe.Pointer(sl.ptr), Segment{Length: uint64(sl.len)})), size, nil
 }
 
 // ReadItem decompresses item i with d into Go memory. The seek table's size must be the
@@ -142,7 +146,7 @@ func (s *Seekable) ReadItem(d *Decompressor, i int) ([]byte, error) {
 	var e C.zseg_error
 	// sl holds a C pointer (into the mapping): Go memory may hold it for the call.
 	if r := C.zseg_decompress_slices(d.h, &sl, 1, &sizes, nil, &out, &e); r != C.ZSEG_OK {
-		return nil, newError(r, &e)
+		return nil, itemError(newError(r, &e), i) // the batch's item 0 is the file's item i
 	}
 	items := newCollection(out)
 	defer items.Close()
@@ -172,7 +176,7 @@ func (s *Seekable) Frames() (*Collection, error) {
 }
 
 // Sizes returns the decompressed size of every item, from the seek table (a copy in Go
-// memory); nil after Close or for a file of no items.
+// memory); nil after Close, for a file of no items, or when memory for the index runs out.
 func (s *Seekable) Sizes() []uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -203,6 +207,15 @@ func (s *Seekable) get(i int) (C.zseg_slice, uint64, error) {
 		return sl, 0, newError(r, &e)
 	}
 	return sl, uint64(size), nil
+}
+
+// itemError is e, a one-item batch's error, as the error of item i.
+func itemError(e *Error, i int) *Error {
+	if e.Item == 0 {
+		e.Item = int64(i)
+		e.Message = strings.Replace(e.Message, "item 0:", fmt.Sprintf("item %d:", i), 1)
+	}
+	return e
 }
 
 // cPath is path as a C string for the caller to free; a NUL byte in it (which C would take

@@ -3,9 +3,11 @@ package zseg_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"zseg"
@@ -57,7 +59,14 @@ func TestSeekableRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Close() // the Collection keeps the mapping
+		last, _, err := s.Frame(len(items) - 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close() // the Collection keeps the mapping; Frame gave a copy
+		if !bytes.Equal(last, frames.Item(len(items)-1)) {
+			t.Fatal("a frame from Frame changed after Close")
+		}
 		if s.Len() != 0 || s.Sizes() != nil {
 			t.Fatal("a closed Seekable still has items")
 		}
@@ -167,8 +176,9 @@ func TestSeekableErrors(t *testing.T) {
 			break
 		}
 	}
-	if zerr := asError(t, func() error { _, err := s.ReadItem(small, big); return err }()); zerr.Code != zseg.ErrLimit {
-		t.Fatalf("ReadItem over the item limit: %v, want ErrLimit", zerr)
+	zerr := asError(t, func() error { _, err := s.ReadItem(small, big); return err }())
+	if zerr.Code != zseg.ErrLimit || zerr.Item != int64(big) || !strings.Contains(zerr.Message, fmt.Sprintf("item %d:", big)) {
+		t.Fatalf("ReadItem(%d) over the item limit: %v (Item %d), want ErrLimit naming item %d", big, zerr, zerr.Item, big)
 	}
 	if _, err := s.ReadItem(nil, 0); !errors.Is(err, zseg.ErrNull) {
 		t.Fatalf("ReadItem(nil, 0): %v, want ErrNull", err)

@@ -10,8 +10,8 @@
 // closes forgotten handles as a safety net, but only when the garbage collector gets to them,
 // and it does not know how much C memory they hold.
 //
-// Outputs are Collections in C memory. Collection.Item, Buffer.Item and Seekable.Frame return
-// ZERO-COPY views: Go slices pointing into C memory, with no copy made.
+// Outputs are Collections in C memory. Collection.Item and Buffer.Item return ZERO-COPY views:
+// Go slices pointing into C memory, with no copy made.
 //
 //   - A view is valid only until Close of the handle it came from (a view of a Buffer held by a
 //     Collection stays valid while either is open). Reading a view after that reads freed

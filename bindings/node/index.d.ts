@@ -255,7 +255,9 @@ export declare function writeSeekable(frames: Collection, path: PathLike, option
 
 /**
  * A zstd seekable-format file opened read-only (memory-mapped, its seek table checked): item i
- * is frame i. The file must not be written to or truncated while it is open.
+ * is frame i. The file must not be written to or truncated while the Seekable, or a Collection
+ * from its frames(), is open (reading a truncated mapping kills the process); replacing it with
+ * writeSeekable is safe.
  */
 export declare class Seekable {
   private constructor();
@@ -266,7 +268,7 @@ export declare class Seekable {
   readonly closed: boolean;
   /** Every item's decompressed size, from the seek table. */
   sizes(): number[];
-  /** A copy of frame i and its decompressed size from the seek table (ZSEG_ERR_INDEX past the end). */
+  /** A copy of frame i and its decompressed size from the seek table (ZSEG_ERR_INDEX past the end, TypeError for a non-integer). */
   frame(i: number): { frame: Buffer; size: number };
   /** Item i decompressed with `decompressor` (its limits apply), as a copy. */
   readItem(decompressor: Decompressor, i: number): Buffer;

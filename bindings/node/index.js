@@ -1223,7 +1223,9 @@ function writeSeekable(frames, path, options = {}) {
 
 /**
  * A zstd seekable-format file opened read-only (memory-mapped, its seek table checked): item i
- * is frame i. The file must not be written to or truncated while it is open.
+ * is frame i. The file must not be written to or truncated while the Seekable, or a Collection
+ * from its frames(), is open: the mapping lives as long as either, and reading a truncated
+ * mapping kills the process (SIGBUS). Replacing it with writeSeekable (a rename) is safe.
  */
 class Seekable extends Handle {
   constructor(token, ptr) {
@@ -1263,7 +1265,15 @@ class Seekable extends Handle {
     if (!(decompressor instanceof Decompressor)) throw new TypeError('readItem expects a Decompressor');
     const { slice, size } = this._get(i);
     const out = new BigUint64Array(1);
-    check(C.zseg_decompress_slices(decompressor._ptr, slice, 1, size, null, out, syncErr), syncErr);
+    const r = C.zseg_decompress_slices(decompressor._ptr, slice, 1, size, null, out, syncErr);
+    if (r !== Result.OK) { // the batch's item 0 is the file's item i
+      const e = decodeError(r, syncErr);
+      if (e.item === 0) {
+        e.item = i;
+        e.message = e.message.replace('item 0:', `item ${i}:`);
+      }
+      throw e;
+    }
     const items = new Collection(INTERNAL, out[0]);
     try {
       return items.copyItem(0);
@@ -1285,7 +1295,9 @@ class Seekable extends Handle {
   }
 
   _get(i) {
-    if (!Number.isInteger(i) || i < 0) throw new ZsegError(Result.ERR_INDEX, `ZSEG_ERR_INDEX: item index ${String(i)} is not a non-negative integer`, -1);
+    if (!Number.isInteger(i)) throw new TypeError(`item index must be an integer, got ${typeof i} ${String(i)}`);
+    const n = this.length;
+    if (i < 0 || i >= n) throw new ZsegError(Result.ERR_INDEX, `ZSEG_ERR_INDEX: item ${i} out of range (length ${n})`, i);
     const slice = new BigUint64Array(2); // zseg_slice {ptr, len}
     const size = new BigUint64Array(1);
     check(C.zseg_seekable_get(this._ptr, i, slice, size, syncErr), syncErr);
