@@ -821,11 +821,11 @@ function prepareBatch(input, options, what, isAsync) {
   return { inp, opts, itemResults, progressFn };
 }
 
-// The progress option: a function (done, total) => false to cancel, registered with koffi for
-// the call (the C library calls it on the calling thread: the main thread for sync calls, a
-// libuv thread for async ones, from which koffi relays it to the main thread). An exception in
-// it cancels the batch and is thrown again once the call has returned.
-// Registers `fn` (or nothing for null) and points the call's options at it.
+// Registers the progress option `fn` ((done, total) => false to cancel; nothing for null) with
+// koffi for one call and points the call's options at it. The C library calls it on the
+// calling thread: the main thread for sync calls, a libuv thread for async ones, from which
+// koffi relays it to the main thread. An exception in it cancels the batch and is thrown again
+// by settleProgress once the call has returned.
 function progressOf(fn, opts) {
   if (fn === null) return null;
   const state = { callback: null, thrown: false, error: undefined };
