@@ -4,6 +4,7 @@
 //! cargo bench --bench batch                 # full run: median of 9-41 repetitions (~3 minutes)
 //! cargo bench --bench batch -- --quick      # smoke run: 3 repetitions, corpora 1/10 the size
 //! ZSEG_BENCH_QUICK=1 cargo bench --bench batch
+//! cargo bench --bench batch -- --instructions   # threads=1 under callgrind (see `instructions`)
 //! ```
 //!
 //! For each built-in corpus at level 3 it times (interleaved, in an order that changes with each
@@ -37,6 +38,9 @@ use std::time::Instant;
 
 use zseg::{corpus, BatchOptions, Collection, Compressor, Decompressor, Segment};
 use zstd_sys as sys;
+
+#[path = "batch/instructions.rs"]
+mod instructions;
 
 const LEVEL: i32 = 3;
 const MIB: f64 = 1024.0 * 1024.0;
@@ -103,7 +107,27 @@ impl Row {
     }
 }
 
+/// The benchmark's corpora, at full size when `scale` is 1.
+const CORPORA: [(&str, MakeCorpus); 3] = [
+    ("(a) JSON records 0.5–2 KB", |c| {
+        corpus::json_records(100_000 / c.scale, 1)
+    }),
+    ("(b) text chunks 64 KiB", |c| {
+        corpus::text_chunks(2_000 / c.scale, 65_536, 2)
+    }),
+    ("(c) low-compressibility 4 KiB", |c| {
+        corpus::low_compressibility(10_000 / c.scale, 4_096, 3)
+    }),
+];
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--count") {
+        return instructions::run_one(&args[i + 1..]);
+    }
+    if args.iter().any(|a| a == "--instructions") {
+        return instructions::report();
+    }
     let quick = std::env::args().any(|a| a == "--quick")
         || std::env::var("ZSEG_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
     let cfg = Config {
@@ -122,18 +146,7 @@ fn main() {
     let mut rows = Vec::new();
     let mut summaries = Vec::new();
     let mut py_rows = Vec::new();
-    let corpora: [(&str, MakeCorpus); 3] = [
-        ("(a) JSON records 0.5–2 KB", |c| {
-            corpus::json_records(100_000 / c.scale, 1)
-        }),
-        ("(b) text chunks 64 KiB", |c| {
-            corpus::text_chunks(2_000 / c.scale, 65_536, 2)
-        }),
-        ("(c) low-compressibility 4 KiB", |c| {
-            corpus::low_compressibility(10_000 / c.scale, 4_096, 3)
-        }),
-    ];
-    for (name, make) in corpora {
+    for (name, make) in CORPORA {
         eprintln!("[{:>5.1}s] {name}: generating", secs(started));
         let corpus = Corpus::new(name, make(&cfg));
         let (summary, mut r, frames) = bench_corpus(&cfg, corpus, rss_ok, started);
