@@ -1,7 +1,9 @@
 //! Command-line syntax: every subcommand, option and its `--help` text.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_STATUS: &str = "\
@@ -52,7 +54,7 @@ pub struct PackArgs {
     pub inputs: Vec<PathBuf>,
 
     /// The seekable file to write (atomically: a temporary file renamed over it).
-    #[arg(short, long, value_name = "OUT", value_parser = parse_file_out)]
+    #[arg(short, long, value_name = "OUT", value_parser = file_out())]
     pub output: PathBuf,
 
     /// Compression level: zstd's levels, negative ones included (0 = zstd's default, 3).
@@ -201,7 +203,7 @@ pub struct BenchArgs {
     pub seed: u64,
 
     /// Also write the compressed corpus to this seekable file (e.g. to try `zseg get`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = file_out())]
     pub write: Option<PathBuf>,
 }
 
@@ -266,14 +268,16 @@ fn parse_level(s: &str) -> Result<i32, String> {
         .map_err(|e| e.message.into_owned())
 }
 
-/// A file path to write; `-` (standard output) is refused.
-fn parse_file_out(s: &str) -> Result<PathBuf, String> {
-    const NOT_STDOUT: &str = "pack writes a seekable file, not standard output (the seek table \
+/// A seekable file to write: any path (not UTF-8 either) but `-` (standard output) and the
+/// empty one.
+fn file_out() -> impl TypedValueParser<Value = PathBuf> {
+    const NOT_STDOUT: &str = "a seekable file is written, not standard output (the seek table \
                               comes last, and the file is written atomically)";
-    match s {
-        "-" => Err(NOT_STDOUT.into()),
+    OsStringValueParser::new().try_map(|s: OsString| match s.to_str() {
+        Some("-") => Err(NOT_STDOUT),
+        Some("") => Err("names no file"),
         _ => Ok(PathBuf::from(s)),
-    }
+    })
 }
 
 /// A byte count: digits with an optional K, M or G suffix (powers of 1024; `KiB`, `k`, `KB`

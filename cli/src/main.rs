@@ -5,6 +5,15 @@
 //! subcommand), `progress` (bars on stderr), `interrupt` (temporary files removed when the tool
 //! is killed), `error`.
 
+/// `eprintln!` that ignores a failed write: a message that cannot be shown (standard error
+/// closed or full) must not turn into a panic.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod commands;
 mod error;
@@ -23,7 +32,7 @@ fn main() -> ExitCode {
         // The reader of standard output went away (`zseg get … | head`): nothing to report.
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("zseg: {e}");
+            note!("zseg: {e}");
             ExitCode::FAILURE
         }
     }

@@ -835,7 +835,7 @@ fn bench_runs_every_corpus_and_verifies() {
 fn pack_refuses_standard_output_as_the_file() {
     let t = Tmp::new("stdout");
     let input = t.file("in", b"x");
-    misused(&["pack", "-o", "-", &input], "standard output");
+    misused(&["pack", "-o", "-", &input], "not standard output");
 }
 
 #[test]
@@ -1036,4 +1036,157 @@ fn signals_ignored_at_start_stay_ignored() {
     let o = child.wait_with_output().unwrap();
     assert!(o.status.success(), "{:?}: {}", o.status, stderr(&o));
     assert_eq!(ok(&["get", &out, "0"]), b"some input");
+}
+
+/// Runs `sh -c SCRIPT zseg ARGS...`: the script runs the tool as "$0" "$@" under conditions
+/// a Command cannot set (a file size limit, a full standard error).
+fn zseg_sh(script: &str, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_zseg"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Names in `t`'s directory, sorted.
+fn names(t: &Tmp) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(&t.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn names_too_long_are_refused_before_any_work() {
+    let t = Tmp::new("longname");
+    let input = t.file("in.txt", &joined_lines(&records(400)));
+    // 251 bytes: the file's name fits, the dictionary's (+ ".dict", 256) does not.
+    let long = "x".repeat(247) + ".zst";
+    let out = s(&t.path(&long));
+    ok(&["pack", "-q", "-o", &out, &input]);
+    let before = std::fs::read(&out).unwrap();
+    let e = fails(
+        &["pack", "--lines", "--train", "1K", "-o", &out, &input],
+        "file name too long (256 bytes, at most 255)",
+    );
+    assert!(e.contains(".zst.dict"), "{e}");
+    // Before, the file was replaced and its dictionary left in a temporary file.
+    assert_eq!(std::fs::read(&out).unwrap(), before, "the old file changed");
+    assert_eq!(names(&t), ["in.txt".to_owned(), long]);
+    let longer = s(&t.path(&"y".repeat(256)));
+    fails(&["pack", "-o", &longer, &input], "file name too long");
+    fails(
+        &["bench", "-n", "10", "--write", &longer],
+        "file name too long",
+    );
+}
+
+#[test]
+fn an_item_cut_short_by_a_failed_write_is_removed_from_the_unpack_directory() {
+    let t = Tmp::new("fsize");
+    let small = t.file("small", &[7u8; 100]);
+    let big = t.file("big", &vec![9u8; 50_000]);
+    let tail = t.file("tail", b"last");
+    let packed = s(&t.path("p.zst"));
+    ok(&["pack", "-q", "-o", &packed, &small, &big, &tail]);
+    let dir = t.path("out");
+    // Files over 8 KiB cannot be written (EFBIG, the signal ignored): item 1 fails midway.
+    let o = zseg_sh(
+        "trap '' XFSZ; ulimit -f 8; exec \"$0\" \"$@\"",
+        &["unpack", &packed, "-o", &s(&dir)],
+    );
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.starts_with("zseg: ") && e.contains("File too large"),
+        "{e}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["0"], "only whole items are left");
+    assert_eq!(std::fs::read(dir.join("0")).unwrap(), [7u8; 100]);
+}
+
+#[test]
+fn a_standard_error_that_cannot_be_written_is_no_panic() {
+    let t = Tmp::new("fullerr");
+    let input = t.file("in", b"x");
+    let missing = s(&t.path("missing.zst"));
+    let o = zseg_sh("exec \"$0\" \"$@\" 2>/dev/full", &["info", &missing]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the error, unshown, is still an error"
+    );
+    let out = s(&t.path("q.zst"));
+    let o = zseg_sh(
+        "exec \"$0\" \"$@\" 2>/dev/full",
+        &["pack", "-o", &out, &input],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the summary is lost, the file is written"
+    );
+    assert_eq!(ok(&["get", &out, "0"]), b"x");
+}
+
+#[test]
+fn the_output_may_have_a_name_that_is_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let t = Tmp::new("nonutf8");
+    let input = t.file("in", b"item");
+    let out = t.0.join(OsStr::from_bytes(b"out\xfe.zst"));
+    let o = Command::new(env!("CARGO_BIN_EXE_zseg"))
+        .args(["pack", "-q", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_zseg"))
+        .arg("get")
+        .arg(&out)
+        .arg("0")
+        .output()
+        .unwrap();
+    assert_eq!(o.stdout, b"item", "{}", stderr(&o));
+}
+
+#[test]
+fn bench_checks_its_file_and_its_memory_before_running() {
+    let t = Tmp::new("benchwrite");
+    let started = std::time::Instant::now();
+    fails(&["bench", "--write", &s(&t.0)], "is a directory");
+    misused(
+        &["bench", "-n", "10", "--write", "-"],
+        "not standard output",
+    );
+    fails(&["bench", "-n", "100000000000"], "more than this machine's");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "refused only after the run"
+    );
+    assert_eq!(names(&t), Vec::<String>::new());
+}
+
+#[test]
+fn an_input_over_4_gib_is_refused_before_it_is_read() {
+    let t = Tmp::new("huge");
+    let huge = t.path("huge");
+    // Sparse: no disk space, and reading it would take seconds and 4 GiB of memory.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    let out = s(&t.path("h.zst"));
+    fails(&["pack", "-o", &out, &s(&huge)], "at most 4 GiB - 1");
+    assert!(!t.path("h.zst").exists());
 }

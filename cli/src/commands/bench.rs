@@ -5,12 +5,17 @@ use std::time::{Duration, Instant};
 
 use zseg::{corpus, BatchOptions, Compressor, Decompressor};
 
-use super::{human, library_error, ratio};
+use super::{check_target, create_seekable, human, library_error, ratio};
 use crate::args::{BenchArgs, Corpus};
 use crate::error::{CliError, CliResult};
+use crate::interrupt;
 use crate::progress::{Reporter, Unit};
 
 pub fn run(a: &BenchArgs, reporter: Reporter) -> CliResult<()> {
+    if let Some(path) = &a.write {
+        check_target(path, &format!("--write {}", path.display()))?;
+    }
+    check_memory(a)?;
     let items = {
         let _phase = reporter.phase("generating the corpus", Unit::Spinner, 0);
         match a.corpus {
@@ -42,7 +47,9 @@ pub fn run(a: &BenchArgs, reporter: Reporter) -> CliResult<()> {
     )?;
     let compressed = frames.content_size();
 
-    let decompressor = Decompressor::new();
+    let mut decompressor = Decompressor::new();
+    // The corpus is the tool's own: no item is a bomb, whatever --item-size says.
+    decompressor.set_max_item_size(sizes.iter().copied().max().unwrap_or(0));
     let decompress = |opts: &mut BatchOptions| {
         Ok(decompressor
             .decompress(&frames, Some(&sizes), opts)
@@ -61,7 +68,14 @@ pub fn run(a: &BenchArgs, reporter: Reporter) -> CliResult<()> {
     let mut written = None;
     if let Some(path) = &a.write {
         let t = Instant::now();
-        zseg::write_seekable(&frames, path, false).map_err(|e| library_error(path, &e, |i| i))?;
+        let (mut writer, _removed_if_killed) = create_seekable(path, false)?;
+        writer
+            .append(&frames)
+            .map_err(|e| library_error(path, &e, |i| i))?;
+        let _uninterrupted = interrupt::critical_section();
+        writer
+            .finish()
+            .map_err(|e| library_error(path, &e, |i| i))?;
         written = Some((path, t.elapsed()));
     }
 
@@ -158,5 +172,32 @@ impl Rounds {
             verify(&output)?;
         }
         Ok((output, best))
+    }
+}
+
+/// Refuses a corpus that cannot fit in this machine's memory (read from /proc/meminfo; not
+/// checked where it cannot be read), before generating it: the run holds the corpus, its
+/// frames and their decompression, about three times its size.
+fn check_memory(a: &BenchArgs) -> CliResult<()> {
+    let item = match a.corpus {
+        Corpus::Json => 2000, // records of 0.5-2 KB
+        Corpus::Text | Corpus::Lowc => a.item_size,
+    };
+    let need = a.items.checked_mul(item).and_then(|b| b.checked_mul(3));
+    let total = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let kib = m.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
+        kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+    });
+    match (need, total.map(|kib| kib.saturating_mul(1024))) {
+        (Some(need), Some(total)) if need as u64 <= total => Ok(()),
+        (Some(_), None) => Ok(()),
+        (need, total) => Err(CliError::new(format!(
+            "-n {} items of up to {}: the run needs about {} of memory (the corpus, its frames \
+             and their decompression), more than this machine's {}",
+            a.items,
+            human(item as u64),
+            need.map_or("more than 2^64 bytes".into(), |b| human(b as u64)),
+            total.map_or("memory".into(), human)
+        ))),
     }
 }

@@ -9,6 +9,7 @@ use zseg::{BatchOptions, Decompressor, ErrorKind, Seekable};
 use super::{library_error, open, read_dictionary, sidecar_dictionary};
 use crate::args::{DictArg, GetArgs, UnpackArgs};
 use crate::error::{CliError, CliResult};
+use crate::interrupt;
 use crate::progress::{Reporter, Unit};
 
 /// A batch decompresses to at most about this many bytes (at least one item), so memory stays
@@ -33,11 +34,17 @@ pub fn unpack(a: &UnpackArgs, reporter: Reporter) -> CliResult<()> {
             let width = n.saturating_sub(1).to_string().len();
             prepare_directory(dir, n, width)?;
             job.run(&d, &|k| k, n, &mut |i, item| {
-                // Never over an existing file: the directory may hold other data.
+                // Never over an existing file: the directory may hold other data. A file cut
+                // short (a full disk, a signal) is removed: only whole items are left.
                 let path = dir.join(format!("{i:0width$}"));
-                std::fs::File::create_new(&path)
-                    .and_then(|mut f| f.write_all(item))
-                    .map_err(|e| CliError::io(&path, e))
+                let (mut f, _removed_if_killed) = interrupt::guarded(
+                    || std::fs::File::create_new(&path).map_err(|e| CliError::io(&path, e)),
+                    |_| path.clone(),
+                )?;
+                f.write_all(item).map_err(|e| {
+                    let _ = std::fs::remove_file(&path);
+                    CliError::io(&path, e)
+                })
             })
         }
         None => to_stdout(a.lines, |sink| job.run(&d, &|k| k, n, sink)),

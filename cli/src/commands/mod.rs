@@ -101,6 +101,38 @@ fn sidecar_dictionary(file: &Path) -> PathBuf {
     with_suffix(file, ".dict")
 }
 
+/// Most bytes in a file name (Linux's `NAME_MAX`).
+const NAME_MAX: usize = 255;
+
+/// Refuses a file the tool is about to write (`shown` names it in the message) when it cannot
+/// take that name: a directory, or a name too long. Checked before any work, so that a
+/// temporary file written beside it (whose name is shortened to fit) is not renamed in vain,
+/// or, for a dictionary, after the file that needs it.
+fn check_target(path: &Path, shown: &str) -> CliResult<()> {
+    if path.is_dir() {
+        return Err(CliError::new(format!("{shown}: is a directory")));
+    }
+    match path.file_name() {
+        Some(name) if name.len() > NAME_MAX => Err(CliError::new(format!(
+            "{shown}: file name too long ({} bytes, at most {NAME_MAX})",
+            name.len()
+        ))),
+        Some(_) => Ok(()),
+        None => Err(CliError::new(format!("{shown}: names no file"))),
+    }
+}
+
+/// A seekable file being written beside `path`, removed if the tool is killed meanwhile.
+fn create_seekable(path: &Path, checksums: bool) -> CliResult<(zseg::SeekableWriter, Guard)> {
+    interrupt::guarded(
+        || {
+            zseg::SeekableWriter::create(path, checksums)
+                .map_err(|e| library_error(path, &e, |i| i))
+        },
+        |w| w.temporary_path().to_owned(),
+    )
+}
+
 /// A file written and synced beside `path`, which [`Staged::commit`] renames over it; dropped
 /// before that, it is removed.
 struct Staged {

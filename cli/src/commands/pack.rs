@@ -10,8 +10,8 @@ use std::sync::{mpsc, Arc};
 use zseg::{BatchOptions, Buffer, CParam, Collection, Compressor, Items, Segment, Storage};
 
 use super::{
-    human, library_error, ratio, read_dictionary, same_file, same_path, sidecar_dictionary, Staged,
-    MAX_ITEMS,
+    check_target, create_seekable, human, library_error, ratio, read_dictionary, same_file,
+    same_path, sidecar_dictionary, Staged, MAX_ITEMS,
 };
 use crate::args::PackArgs;
 use crate::error::{CliError, CliResult};
@@ -35,12 +35,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             "standard input (-) can be read only once: give it as one INPUT",
         ));
     }
-    if a.output.is_dir() {
-        return Err(CliError::new(format!(
-            "-o {}: is a directory (pack writes one seekable file)",
-            a.output.display()
-        )));
-    }
+    check_target(&a.output, &format!("-o {}", a.output.display()))?;
     if let Some(input) = a.inputs.iter().find(|p| same_file(p, &a.output)) {
         return Err(CliError::new(format!(
             "-o {}: is also input {}: packing over it would lose the input",
@@ -59,9 +54,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             Some(_) => format!("--dict-out {}", path.display()),
             None => format!("{} (the dictionary --train writes)", path.display()),
         };
-        if path.is_dir() {
-            return Err(CliError::new(format!("{shown}: is a directory")));
-        }
+        check_target(path, &shown)?;
         if same_path(path, &a.output) {
             return Err(CliError::new(format!(
                 "{shown}: is also the output -o: the dictionary would replace it"
@@ -95,7 +88,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             .load_dictionary(&dict)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), e.message)))?;
         if zseg::dictionary_id(&dict).is_none() && !quiet {
-            eprintln!(
+            note!(
                 "zseg: warning: {} is not a zstd-format dictionary: the frames name no \
                  dictionary, so unpack and get need --dict {0} explicitly",
                 path.display()
@@ -121,13 +114,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
         trained = Some((path, dict, staged));
     }
 
-    let (writer, _removed_if_killed) = interrupt::guarded(
-        || {
-            zseg::SeekableWriter::create(&a.output, a.checksum)
-                .map_err(|e| library_error(&a.output, &e, |i| i))
-        },
-        |w| w.temporary_path().to_owned(),
-    )?;
+    let (writer, _removed_if_killed) = create_seekable(&a.output, a.checksum)?;
     let (writer, total_out) = compress_and_write(&compressor, &items, a, reporter, writer)?;
     // The input is no longer needed.
     drop(items);
@@ -148,7 +135,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
     };
 
     if !quiet {
-        eprintln!(
+        note!(
             "{}: {count} items, {} -> {} (ratio {})",
             a.output.display(),
             human(total_in),
@@ -156,7 +143,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             ratio(total_in, total_out)
         );
         if let Some((path, dict)) = trained {
-            eprintln!(
+            note!(
                 "{}: dictionary of {} (ID {}): keep it with {}",
                 path.display(),
                 human(dict.len() as u64),
@@ -167,7 +154,7 @@ pub fn run(a: &PackArgs, reporter: Reporter, quiet: bool) -> CliResult<()> {
             let file = std::fs::metadata(&a.output).map_or(total_out, |m| m.len());
             let packed = file + dict.len() as u64;
             if packed > total_in {
-                eprintln!(
+                note!(
                     "zseg: warning: {} and its dictionary take {}, more than the {} of input: \
                      too little input for --train (pack without it)",
                     a.output.display(),
@@ -299,9 +286,20 @@ fn read_inputs(
             read_all(&mut io::stdin().lock(), &mut data, &progress)
         } else {
             File::open(path).and_then(|mut f| {
-                if f.metadata()?.is_dir() {
+                let meta = f.metadata()?;
+                if meta.is_dir() {
                     return Err(io::Error::from(io::ErrorKind::IsADirectory));
                 }
+                // Refused before reading what cannot be packed or held.
+                let size = meta.len();
+                if !lines && size > MAX_ITEM {
+                    return Err(io::Error::other(format!(
+                        "{size} bytes: the seekable format stores items of at most 4 GiB - 1 \
+                         (--lines makes each line an item)"
+                    )));
+                }
+                data.try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
+                    .map_err(|_| io::Error::other(format!("{size} bytes do not fit in memory")))?;
                 read_all(&mut f, &mut data, &progress)
             })
         };
@@ -411,7 +409,7 @@ fn check_limits(items: &Collection, quiet: bool) -> CliResult<()> {
     }
     if !quiet {
         if let Some(i) = lengths(items).position(|l| l > REFERENCE_READER_MAX) {
-            eprintln!(
+            note!(
                 "zseg: warning: item {i} is over 1 GiB: zstd's reference seekable reader \
                  refuses such frames (zseg and plain `zstd -d` read them)"
             );
