@@ -180,7 +180,7 @@ impl Rounds {
 /// frames and their decompression, about three times its size.
 fn check_memory(a: &BenchArgs) -> CliResult<()> {
     let item = match a.corpus {
-        Corpus::Json => 2000, // records of 0.5-2 KB
+        Corpus::Json => 1250, // records of 0.5-2 KB, 1.25 KB on average
         Corpus::Text | Corpus::Lowc => a.item_size,
     };
     let need = a.items.checked_mul(item).and_then(|b| b.checked_mul(3));
@@ -192,7 +192,7 @@ fn check_memory(a: &BenchArgs) -> CliResult<()> {
         (Some(need), Some(total)) if need as u64 <= total => Ok(()),
         (Some(_), None) => Ok(()),
         (need, total) => Err(CliError::new(format!(
-            "-n {} items of up to {}: the run needs about {} of memory (the corpus, its frames \
+            "-n {} items of about {}: the run needs about {} of memory (the corpus, its frames \
              and their decompression), more than this machine's {}",
             a.items,
             human(item as u64),
