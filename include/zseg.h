@@ -626,10 +626,10 @@ size_t zseg_compress_bound(const struct zseg_slice *items, size_t n);
  * into memory of about the frames' size, then copying them (or finding they do not fit).
  * Nothing is ever written past `dst_capacity`. `segments_out` and `*dst_used` are written only
  * on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails.
- * Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
- * `dst_used` and `item_results` must not share memory with one another, the `items` array or
- * any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
- * that does). Thread-safe.
+ * Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further),
+ * `segments_out`, `dst_used` and `item_results` must not share memory with one another, the
+ * `items` array or any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item`
+ * naming an item that does). Thread-safe.
  */
 zseg_result zseg_compress_slices_into(const struct zseg_compressor *c,
                                       const struct zseg_slice *items,

@@ -141,7 +141,7 @@ impl std::fmt::Display for Failure {
 /// [`DETAILED`] keep their whole error. `Alloc` when the list cannot grow (bad input under
 /// memory pressure must not abort the process).
 pub(crate) fn add_failure(failures: &mut Vec<Failure>, i: usize, e: Error) -> Result<()> {
-    let no_memory = |_| Error::out_of_memory("out of memory: the list of failed items");
+    let no_memory = |_| failures_out_of_memory();
     failures.try_reserve(1).map_err(no_memory)?;
     let kind = e.kind;
     let error = if failures.len() < DETAILED {
@@ -160,6 +160,11 @@ pub(crate) fn add_failure(failures: &mut Vec<Failure>, i: usize, e: Error) -> Re
     Ok(())
 }
 
+/// The error when the list of failed items cannot grow (static: nothing to allocate).
+fn failures_out_of_memory() -> Error {
+    Error::out_of_memory("out of memory: the list of failed items")
+}
+
 /// The failures gathered by several passes (each made by [`add_failure`]) in item order, with
 /// the whole error of the first [`DETAILED`] only, which each pass kept: the result is the same
 /// however the batch was cut. `Alloc` when the list cannot be had.
@@ -168,7 +173,7 @@ pub(crate) fn in_item_order(parts: Vec<Vec<Failure>>) -> Result<Vec<Failure>> {
     let mut all = parts.pop().unwrap_or_default();
     let more = parts.iter().map(Vec::len).sum();
     all.try_reserve_exact(more)
-        .map_err(|_| Error::out_of_memory("out of memory: the list of failed items"))?;
+        .map_err(|_| failures_out_of_memory())?;
     parts.into_iter().for_each(|p| all.extend(p));
     all.sort_unstable_by_key(|f| f.item); // no allocation; items are distinct
     all.iter_mut().skip(DETAILED).for_each(|f| f.error = None);

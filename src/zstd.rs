@@ -31,7 +31,7 @@ impl ZstdError {
     /// Whether zstd says the dictionary was wrong or corrupt.
     pub fn is_dictionary(self) -> bool {
         let code = self.code();
-        code == sys::ZSTD_ErrorCode::ZSTD_error_dictionary_wrong as i64
+        code == DICTIONARY_WRONG
             || code == sys::ZSTD_ErrorCode::ZSTD_error_dictionary_corrupted as i64
     }
 

@@ -248,10 +248,10 @@ pub extern "C" fn zseg_compress_bound(items: *const zseg_slice, n: usize) -> usi
 /// into memory of about the frames' size, then copying them (or finding they do not fit).
 /// Nothing is ever written past `dst_capacity`. `segments_out` and `*dst_used` are written only
 /// on `ZSEG_OK` or `ZSEG_ERR_PARTIAL`; `dst` bytes may be overwritten even when the call fails.
-/// Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further), `segments_out`,
-/// `dst_used` and `item_results` must not share memory with one another, the `items` array or
-/// any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item` naming an item
-/// that does). Thread-safe.
+/// Items are as for `zseg_compress_slices`. `dst` (up to the bound: no call writes further),
+/// `segments_out`, `dst_used` and `item_results` must not share memory with one another, the
+/// `items` array or any item (`ZSEG_ERR_INVALID_ARGUMENT`, checked before any work, `err->item`
+/// naming an item that does). Thread-safe.
 #[no_mangle]
 pub extern "C" fn zseg_compress_slices_into(
     c: *const Handle<Compressor>,
